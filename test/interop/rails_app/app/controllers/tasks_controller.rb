@@ -1,0 +1,35 @@
+# frozen_string_literal: true
+
+class TasksController < ActionController::API
+  include Snorky::SubscribeController
+  snorky_dealer "AllTasks"
+
+  # GET /tasks — with `X-Snorky: Subscribe` the subscription is authorized
+  # before the query and the token is sent as X-Subscription-Token.
+  def index
+    tasks = snorky_subscribe { Task.order(:id).to_a }
+    render json: tasks.map(&:snorky_json)
+  end
+
+  def create
+    task = Task.create!(task_params)
+    render json: task.snorky_json, status: :created
+  end
+
+  def update
+    task = Task.find(params[:id])
+    task.update!(task_params)
+    render json: task.snorky_json
+  end
+
+  def destroy
+    Task.find(params[:id]).destroy!
+    head :no_content
+  end
+
+  private
+
+  def task_params
+    params.require(:task).permit(:title, :completed, :owner)
+  end
+end
