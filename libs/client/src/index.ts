@@ -1,0 +1,28 @@
+/** @snorky/client — the Snorky client SDK (browser and Node). */
+export { Snorky } from './snorky';
+export type { ConnectedEvent, ConnectionState, DisconnectedEvent, Logger, ReconnectingEvent, ServiceClasses, ServiceInstances, SnorkyOptions } from './snorky';
+export { Service } from './service';
+export type { ServiceClass } from './service';
+export { RpcService, rpcConnector, addRpcMethods } from './rpc-service';
+export type { AnyCommands, CommandMap, CommandMethods, CommandSpec, Notification, RpcConnectorClass } from './rpc-service';
+export { PubSub } from './pubsub';
+export type { Channel, PubSubCommands, PubSubMessage, SubscriptionsRestoredEvent } from './pubsub';
+export { DataSync } from './datasync/datasync';
+export type { DataSyncCommands, SubscriptionLostEvent } from './datasync/datasync';
+export { CollectionDeltaProcessor, idsAreEqual } from './datasync/collection-delta-processor';
+export type { CollectionDeltaProcessorOptions, CollectionMap } from './datasync/collection-delta-processor';
+export { ArrayCollection } from './datasync/array-collection';
+export type { ArrayCollectionOptions } from './datasync/array-collection';
+export { SingleItemCollection } from './datasync/single-item-collection';
+export { isCollection } from './datasync/collection';
+export type { Collection, CollectionIterator } from './datasync/collection';
+export type { Delta, DeleteDelta, InsertDelta, UpdateDelta } from './datasync/delta';
+export { Signal } from './signal';
+export type { Listener, SignalBinding, SignalClass, SignalLike } from './signal';
+export { defaults } from './defaults';
+export type { PromiseClass } from './defaults';
+export { RpcCallError, ConnectionLostError, DisconnectedError } from './errors';
+export { backoffDelay } from './backoff';
+export type { ReconnectOptions } from './backoff';
+export type { SocketClass, SocketLike } from './socket';
+export { stableStringify } from './stable-stringify';
