@@ -1,0 +1,1 @@
+"""A small Django app used only by the connector's unit tests."""
