@@ -56,7 +56,7 @@ class ArrayIterator<T, S> implements CollectionIterator<T> {
   }
 
   private checkPointing(): void {
-    if (this.index === -1) throw new Error('Iterator not pointing to an item (call next())');
     if (this.removed) throw new Error('Iterator pointing to a removed item (call next())');
+    if (this.index === -1) throw new Error('Iterator not pointing to an item (call next())');
   }
 }
