@@ -1,0 +1,28 @@
+import type { Frame } from '../protocol/envelope';
+
+export type TransportKind = 'websocket' | 'sockjs' | 'backend';
+
+/**
+ * What a service sees of a connection: never the socket itself, so adding a transport touches no service.
+ * `send` takes an already-encoded envelope so one fan-out serializes once for every recipient.
+ */
+export interface Client {
+  readonly id: string;
+  readonly transport: TransportKind;
+  readonly remoteAddress?: string;
+  /** Free for the application (e.g. the authenticated user); Snorky never reads it. */
+  identity?: unknown;
+  send(frame: Frame): void;
+  /**
+   * Told when a frame of this client was dropped (logged, no reply). Only transports with one message
+   * each way (backend HTTP) need it, to answer instead of waiting for a reply that will not come.
+   */
+  frameDropped?(reason: string): void;
+}
+
+let nextClientNumber = 0;
+
+/** Process-unique client ids; the pid keeps them distinct across the nodes of a cluster on one host. */
+export function newClientId(prefix: string): string {
+  return `${prefix}-${process.pid}-${++nextClientNumber}`;
+}

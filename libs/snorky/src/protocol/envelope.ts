@@ -1,0 +1,31 @@
+/** The envelope every frame carries (PROTOCOL §1): {"service": <name>, "message": <any JSON>}. */
+export interface Envelope {
+  service: string;
+  message: unknown;
+}
+
+/** An encoded envelope, ready to go on the wire unchanged (built once per fan-out). */
+export type Frame = string | Buffer;
+
+export type EnvelopeParseResult = { ok: true; envelope: Envelope } | { ok: false; reason: string };
+
+export function encodeEnvelope(service: string, message: unknown): string {
+  return JSON.stringify({ service, message });
+}
+
+/** Parses one incoming frame. Never throws: a bad frame yields the reason it is dropped. */
+export function parseEnvelope(raw: string): EnvelopeParseResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return { ok: false, reason: 'invalid JSON' };
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { ok: false, reason: 'envelope is not a JSON object' };
+  }
+  const obj = value as Record<string, unknown>;
+  if (typeof obj.service !== 'string') return { ok: false, reason: 'envelope lacks a string "service"' };
+  if (!('message' in obj)) return { ok: false, reason: 'envelope lacks "message"' };
+  return { ok: true, envelope: { service: obj.service, message: obj.message } };
+}

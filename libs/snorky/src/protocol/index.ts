@@ -1,0 +1,3 @@
+export * from './error-text';
+export * from './envelope';
+export * from './rpc-message';

@@ -1,0 +1,11 @@
+import { SetMetadata, applyDecorators, Injectable } from '@nestjs/common';
+import { RegistrySide, SNORKY_SERVICE_METADATA, SnorkyServiceMetadata } from './metadata';
+
+/**
+ * Marks a provider as a Snorky service named `name` in the frontend (WebSocket, SockJS) or backend (HTTP)
+ * registry. The explorer finds it at module init; list the class in a module's providers as usual.
+ */
+export function SnorkyService(name: string, options: { registry?: RegistrySide } = {}): ClassDecorator {
+  const metadata: SnorkyServiceMetadata = { name, registry: options.registry ?? 'frontend' };
+  return applyDecorators(Injectable(), SetMetadata(SNORKY_SERVICE_METADATA, metadata));
+}

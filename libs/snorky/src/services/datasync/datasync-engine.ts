@@ -1,0 +1,160 @@
+import { randomBytes } from 'crypto';
+import { DataSyncError, DataSyncErrorText } from './datasync-error';
+import { DealerRegistry } from './dealer-registry';
+import { BaseDealer, InvalidQueryError, dealerName } from './dealers/base.dealer';
+import { Delta, parseDeltas } from './delta';
+import { DealerErrorHandler, DeltaEncoder, routeDelta } from './delta-router';
+import { DeltaSink, Subscription } from './subscription';
+import { SubscriptionStore } from './subscription-store';
+
+export interface DataSyncEngineOptions {
+  /** Builds the frame for a delta (the envelope of the frontend service). */
+  encode: DeltaEncoder;
+  /** Seconds an authorized subscription waits to be acquired (default 120). */
+  unacquiredTimeout?: number;
+  /** Deltas kept per unacquired subscription before it is given up (default 10 000). */
+  maxBufferedDeltas?: number;
+  /** Called when a custom dealer throws while routing (the delta still reaches the others). */
+  onDealerError?: DealerErrorHandler;
+}
+
+export const DEFAULT_UNACQUIRED_TIMEOUT = 120;
+export const DEFAULT_MAX_BUFFERED_DELTAS = 10_000;
+
+/** 192 bits from the CSPRNG, 32 URL-safe characters (the original's tokens were 32 chars too). */
+export function newToken(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * The state and rules of one DataSync service (PROTOCOL.md §4), free of transport and RPC:
+ * dealers, subscriptions, buffering until acquisition, expiry, and local delta routing.
+ * DataSyncService (frontend), DataSyncBackend and DataSyncPublisher all work through it.
+ */
+export class DataSyncEngine {
+  readonly dealers = new DealerRegistry();
+  readonly subscriptions = new SubscriptionStore();
+  private readonly timeoutMs: number;
+  private readonly maxBuffered: number;
+  private readonly encode: DeltaEncoder;
+  private readonly onDealerError: DealerErrorHandler;
+
+  constructor(options: DataSyncEngineOptions) {
+    this.encode = options.encode;
+    this.timeoutMs = 1000 * (options.unacquiredTimeout ?? DEFAULT_UNACQUIRED_TIMEOUT);
+    this.maxBuffered = options.maxBufferedDeltas ?? DEFAULT_MAX_BUFFERED_DELTAS;
+    this.onDealerError = options.onDealerError ?? (() => undefined);
+  }
+
+  registerDealer(dealer: BaseDealer, name: string = dealerName(dealer)): void {
+    this.dealers.register(dealer, name);
+  }
+
+  /** Validates every item, then registers the subscription with its dealers; returns the token. */
+  authorize(rawItems: unknown): string {
+    if (!Array.isArray(rawItems)) throw new DataSyncError(DataSyncErrorText.invalidParams);
+    const items: { dealer: string; query: unknown; instance: BaseDealer }[] = [];
+    for (const raw of rawItems) {
+      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+        throw new DataSyncError(DataSyncErrorText.invalidParams);
+      }
+      const item = raw as Record<string, unknown>;
+      if (!hasOwn.call(item, 'dealer')) throw new DataSyncError(DataSyncErrorText.missingField('dealer'));
+      const name = item.dealer;
+      if (typeof name !== 'string') throw new DataSyncError(DataSyncErrorText.dealerName);
+      const dealer = this.dealers.get(name);
+      if (!dealer) throw new DataSyncError(DataSyncErrorText.noSuchDealer);
+      if (!hasOwn.call(item, 'query')) throw new DataSyncError(DataSyncErrorText.missingField('query'));
+      try {
+        dealer.validateQuery(item.query);
+      } catch (err) {
+        if (err instanceof InvalidQueryError) throw new DataSyncError(err.message);
+        throw err;
+      }
+      items.push({ dealer: name, query: item.query, instance: dealer });
+    }
+
+    let token = newToken();
+    while (this.subscriptions.get(token)) token = newToken();
+    const subscription = new Subscription(token, items, this.maxBuffered, (s) => this.cancel(s));
+    const added: number[] = [];
+    try {
+      subscription.items.forEach((item, i) => {
+        items[i].instance.addSubscriptionItem(item);
+        added.push(i);
+      });
+    } catch (err) {
+      for (const i of added) items[i].instance.removeSubscriptionItem(subscription.items[i]);
+      throw err;
+    }
+    this.subscriptions.add(subscription);
+    subscription.expiry = setTimeout(() => this.cancel(subscription), this.timeoutMs);
+    subscription.expiry.unref?.();
+    return token;
+  }
+
+  /** Links an authorized, unacquired subscription to `client`, sending its kept deltas first. */
+  acquire(token: unknown, client: DeltaSink): void {
+    if (typeof token !== 'string') throw new DataSyncError(DataSyncErrorText.tokenMustBeString);
+    const subscription = this.subscriptions.get(token);
+    if (!subscription || subscription.acquired) throw new DataSyncError(DataSyncErrorText.noSuchSubscription);
+    if (subscription.overflowed) {
+      this.cancel(subscription);
+      throw new DataSyncError(DataSyncErrorText.noSuchSubscription);
+    }
+    clearTimeout(subscription.expiry);
+    subscription.expiry = undefined;
+    this.subscriptions.attach(subscription, client);
+  }
+
+  /** Cancels a subscription on behalf of the client that acquired it. */
+  cancelByClient(token: unknown, client: DeltaSink): void {
+    if (typeof token !== 'string') throw new DataSyncError(DataSyncErrorText.tokenMustBeString);
+    const subscription = this.subscriptions.get(token);
+    if (!subscription || subscription.client !== client) {
+      throw new DataSyncError(DataSyncErrorText.noSuchSubscription);
+    }
+    this.cancel(subscription);
+  }
+
+  /** Cancels every subscription the client acquired (it disconnected). */
+  clientGone(client: DeltaSink): void {
+    for (const subscription of this.subscriptions.ofClient(client)) this.cancel(subscription);
+  }
+
+  cancel(subscription: Subscription): void {
+    if (subscription.cancelled) return;
+    subscription.cancelled = true;
+    clearTimeout(subscription.expiry);
+    subscription.expiry = undefined;
+    for (const item of subscription.items) {
+      const dealer = this.dealers.get(item.dealer);
+      try {
+        dealer?.removeSubscriptionItem(item);
+      } catch (err) {
+        if (dealer) this.onDealerError(dealer, err);
+      }
+    }
+    this.subscriptions.remove(subscription);
+    subscription.detach();
+  }
+
+  /** Validates a whole batch (nothing is delivered if one delta is bad). */
+  validateDeltas(raw: unknown): Delta[] {
+    return parseDeltas(raw);
+  }
+
+  /** Routes an already validated batch to this node's subscriptions, in order. */
+  route(deltas: readonly Delta[]): void {
+    for (const delta of deltas) {
+      routeDelta(delta, this.dealers.forModel(delta.model), this.encode, this.onDealerError);
+    }
+  }
+
+  /** Cancels everything (service shutdown): clears timers so the process can exit. */
+  close(): void {
+    for (const s of [...this.subscriptions.all()]) this.cancel(s);
+  }
+}

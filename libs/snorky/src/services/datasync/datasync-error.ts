@@ -1,0 +1,20 @@
+/**
+ * A refusal whose message is the RPC error text sent to the caller (PROTOCOL.md §4).
+ * The pure DataSync logic throws it; the services turn it into an RpcError.
+ */
+export class DataSyncError extends Error {
+  override name = 'DataSyncError';
+}
+
+/** Error texts of PROTOCOL.md §4 — clients match on them. */
+export const DataSyncErrorText = {
+  tokenMustBeString: 'token must be string',
+  noSuchSubscription: 'No such subscription',
+  dealerName: 'dealer should be a dealer name',
+  noSuchDealer: 'No such dealer',
+  invalidDeltaType: 'Invalid delta type',
+  modelMustBeString: 'model must be string',
+  /** A parameter of the wrong shape (not a list, an item that is not an object), as in §2. */
+  invalidParams: 'Invalid params',
+  missingField: (name: string) => `Missing field '${name}'`,
+} as const;

@@ -1,0 +1,63 @@
+import { BaseDealer } from './dealers/base.dealer';
+import { Delta } from './delta';
+import { Subscription } from './subscription';
+
+/** Builds the frame a client receives for a delta; called at most once per delta variant. */
+export type DeltaEncoder = (delta: Delta) => string;
+
+export type DealerErrorHandler = (dealer: BaseDealer, err: unknown) => void;
+
+function subscriptionsMatching(
+  dealers: readonly BaseDealer[],
+  obj: unknown,
+  onError: DealerErrorHandler,
+): Set<Subscription> {
+  const subscriptions = new Set<Subscription>();
+  for (const dealer of dealers) {
+    try {
+      for (const item of dealer.getSubscriptionItemsForObject(obj)) subscriptions.add(item.subscription);
+    } catch (err) {
+      // A custom dealer's bug must not abort the rest of the batch for everyone else.
+      onError(dealer, err);
+    }
+  }
+  return subscriptions;
+}
+
+/**
+ * Delivers one delta to the subscriptions of this node, at most once per subscription
+ * (the union of its items decides), serializing each outgoing variant once.
+ *
+ * An update delta becomes, per subscription (PROTOCOL.md §4):
+ *   old no / new yes -> insert newData;  yes / yes -> the update;  yes / no -> delete oldData.
+ */
+export function routeDelta(
+  delta: Delta,
+  dealers: readonly BaseDealer[],
+  encode: DeltaEncoder,
+  onError: DealerErrorHandler,
+): void {
+  if (dealers.length === 0) return;
+  if (delta.type !== 'update') {
+    const targets = subscriptionsMatching(dealers, delta.data, onError);
+    if (targets.size === 0) return;
+    const frame = encode(delta);
+    for (const s of targets) s.deliver(frame);
+    return;
+  }
+  const before = subscriptionsMatching(dealers, delta.oldData, onError);
+  const after = subscriptionsMatching(dealers, delta.newData, onError);
+  let updateFrame: string | undefined;
+  let insertFrame: string | undefined;
+  for (const s of after) {
+    if (before.has(s)) {
+      s.deliver((updateFrame ??= encode(delta)));
+    } else {
+      s.deliver((insertFrame ??= encode({ type: 'insert', model: delta.model, data: delta.newData })));
+    }
+  }
+  let deleteFrame: string | undefined;
+  for (const s of before) {
+    if (!after.has(s)) s.deliver((deleteFrame ??= encode({ type: 'delete', model: delta.model, data: delta.oldData })));
+  }
+}

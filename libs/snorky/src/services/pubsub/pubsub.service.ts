@@ -1,0 +1,82 @@
+import { Inject, Optional } from '@nestjs/common';
+import stableStringify from 'fast-json-stable-stringify';
+import type { Client } from '../../client/client';
+import { encodeEnvelope } from '../../protocol/envelope';
+import { ErrorText } from '../../protocol/error-text';
+import { RpcCommand } from '../../rpc/rpc-command.decorator';
+import { RpcError } from '../../rpc/rpc-error';
+import { RpcRequest } from '../../rpc/rpc-request';
+import { RpcService } from '../../rpc/rpc.service';
+import { SnorkyService } from '../../rpc/snorky-service.decorator';
+import { ChannelParams, PublishParams } from './pubsub.params';
+
+export const PUBSUB_OPTIONS = Symbol('PUBSUB_OPTIONS');
+
+export interface PubSubOptions {
+  /** Overrides the `@SnorkyService` name (several pub/subs in one app). */
+  name?: string;
+  /** false makes a "private" pub/sub: only the backend publishes. Default true. */
+  frontendPublish?: boolean;
+}
+
+/**
+ * PROTOCOL §3. Channels are any JSON value compared by value: the canonical (key-sorted) JSON
+ * is the channel's identity, and the broker topic.
+ */
+@SnorkyService('pubsub')
+export class PubSubService extends RpcService {
+  /** client -> canonical channel keys it holds (to answer Already/Not subscribed and clean up). */
+  private readonly subscriptions = new Map<Client, Set<string>>();
+
+  constructor(@Optional() @Inject(PUBSUB_OPTIONS) private readonly options: PubSubOptions = {}) {
+    super();
+    if (options.name) this.name = options.name;
+  }
+
+  /** Policy hook: may `client` publish on `channel` from the frontend? Override for finer rules. */
+  canPublish(_client: Client, _channel: unknown): boolean | Promise<boolean> {
+    return this.options.frontendPublish ?? true;
+  }
+
+  @RpcCommand()
+  subscribe({ channel }: ChannelParams, req: RpcRequest): void {
+    const key = stableStringify(channel);
+    let channels = this.subscriptions.get(req.client);
+    if (!channels) this.subscriptions.set(req.client, (channels = new Set()));
+    if (channels.has(key)) throw new RpcError(ErrorText.AlreadySubscribed);
+    channels.add(key);
+    this.broker.subscribe(this.topic(key), req.client);
+  }
+
+  @RpcCommand()
+  unsubscribe({ channel }: ChannelParams, req: RpcRequest): void {
+    const key = stableStringify(channel);
+    const channels = this.subscriptions.get(req.client);
+    if (!channels?.delete(key)) throw new RpcError(ErrorText.NotSubscribed);
+    if (channels.size === 0) this.subscriptions.delete(req.client);
+    this.broker.unsubscribe(this.topic(key), req.client);
+  }
+
+  @RpcCommand()
+  async publish({ channel, message }: PublishParams, req: RpcRequest): Promise<void> {
+    if (!(await this.canPublish(req.client, channel))) throw new RpcError(ErrorText.NotAuthorized);
+    await this.publishToChannel(channel, message);
+  }
+
+  /** Publishes regardless of policy (the backend path). Serialized once for all subscribers. */
+  publishToChannel(channel: unknown, message: unknown): Promise<void> {
+    const frame = encodeEnvelope(this.name, { type: 'message', channel, message });
+    return this.broker.publish(this.topic(stableStringify(channel)), frame);
+  }
+
+  override clientDisconnected(client: Client): void {
+    const channels = this.subscriptions.get(client);
+    if (!channels) return;
+    this.subscriptions.delete(client);
+    for (const key of channels) this.broker.unsubscribe(this.topic(key), client);
+  }
+
+  private topic(channelKey: string): string {
+    return `pubsub:${this.name}:${channelKey}`;
+  }
+}

@@ -1,0 +1,44 @@
+/** Options of `SnorkyModule.forRoot()`. Durations are in seconds, like the protocol states them. */
+export interface FrontendEndpointOptions {
+  /** WebSocket path. Default '/ws'. */
+  path?: string;
+  /** Own listener for the frontend; unset = share the Nest app's HTTP server. */
+  port?: number;
+  /** Host of the own listener. Default '0.0.0.0'. */
+  host?: string;
+  /** Keep-alive ping interval in seconds; 0 disables. Default 90. */
+  pingInterval?: number;
+  /** Browser origins allowed to connect (exact match on the Origin header); unset = any. */
+  allowedOrigins?: string[];
+  /** SockJS prefix serving the same registry (e.g. '/sockjs'); unset = no SockJS. */
+  sockjsPrefix?: string;
+}
+
+export interface BackendEndpointOptions {
+  /** HTTP path of the backend endpoint. Default '/backend'. */
+  path?: string;
+  /** Own listener for the backend; unset = share the Nest app's HTTP server. */
+  port?: number;
+  /** Host of the own listener. Default '127.0.0.1': the backend is private by default. */
+  host?: string;
+  /** Accepted `X-Backend-Key` values; several so keys can be rotated. Required, non-empty. */
+  apiKeys: string[];
+}
+
+export interface ClusterOptions {
+  /** Redis URL, e.g. 'redis://127.0.0.1:6379'. */
+  redis: string;
+}
+
+export interface SnorkyModuleOptions {
+  frontend?: FrontendEndpointOptions;
+  /** false: no backend endpoint at all. */
+  backend?: BackendEndpointOptions | false;
+  /** Largest frame (WebSocket message or backend body) accepted, in bytes. Default 1 MiB. */
+  maxFrameSize?: number;
+  /** Run as one node of a cluster; unset = single node, in-memory broker. */
+  cluster?: ClusterOptions;
+}
+
+export const DEFAULT_MAX_FRAME_SIZE = 1024 * 1024;
+export const DEFAULT_PING_INTERVAL = 90;

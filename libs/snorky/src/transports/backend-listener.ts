@@ -1,0 +1,21 @@
+import type { IncomingMessage, RequestListener } from 'http';
+import { notFound } from './endpoint-listeners';
+
+const VIA_BACKEND_LISTENER = Symbol('snorky.viaBackendListener');
+
+/**
+ * Request handler of the backend's own listener: only the backend path goes on to the Nest app
+ * (so the guarded controller stays the one implementation), tagged so the guard knows where it came from.
+ */
+export function backendListenerHandler(path: string, app: RequestListener): RequestListener {
+  return (req, res) => {
+    const pathname = (req.url ?? '').split('?')[0];
+    if (pathname !== path) return notFound(res);
+    (req as unknown as Record<symbol, boolean>)[VIA_BACKEND_LISTENER] = true;
+    app(req, res);
+  };
+}
+
+export function cameThroughBackendListener(req: IncomingMessage): boolean {
+  return (req as unknown as Record<symbol, boolean>)[VIA_BACKEND_LISTENER] === true;
+}

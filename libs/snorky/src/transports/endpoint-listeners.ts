@@ -1,0 +1,53 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import * as http from 'http';
+import type { AddressInfo } from 'net';
+
+export type EndpointName = 'frontend' | 'backend';
+
+/**
+ * Own HTTP listeners for endpoints configured with a `port` (e.g. the standalone server's backend on
+ * 127.0.0.1:5801). Endpoints without a port share the Nest app's HTTP server instead.
+ */
+@Injectable()
+export class EndpointListeners implements OnApplicationShutdown {
+  private readonly logger = new Logger('SnorkyEndpoints');
+  private readonly servers = new Map<EndpointName, http.Server>();
+
+  async open(name: EndpointName, port: number, host: string, handler: http.RequestListener): Promise<http.Server> {
+    const server = http.createServer(handler);
+    this.servers.set(name, server);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = server.address() as AddressInfo;
+    this.logger.log(`${name} listening on ${address.address}:${address.port}`);
+    return server;
+  }
+
+  /** The listener's bound port (useful with port 0 in tests). */
+  port(name: EndpointName): number | undefined {
+    const address = this.servers.get(name)?.address();
+    return address && typeof address === 'object' ? address.port : undefined;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(
+      [...this.servers.values()].map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeAllConnections?.();
+          }),
+      ),
+    );
+    this.servers.clear();
+  }
+}
+
+export function notFound(res: http.ServerResponse): void {
+  res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not Found');
+}

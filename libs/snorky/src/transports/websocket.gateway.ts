@@ -1,0 +1,102 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { WsAdapter } from '@nestjs/platform-ws';
+import type { IncomingMessage, Server } from 'http';
+import type { WebSocket, WebSocketServer } from 'ws';
+import { logDropped } from '../registry/drop-log';
+import { SnorkyRegistries } from '../registry/snorky-registries';
+import { SNORKY_OPTIONS } from '../snorky.module-definition';
+import { DEFAULT_MAX_FRAME_SIZE, DEFAULT_PING_INTERVAL, SnorkyModuleOptions } from '../snorky-options';
+import { EndpointListeners, notFound } from './endpoint-listeners';
+import { SockJsTransport } from './sockjs.transport';
+import { WebSocketClient } from './websocket-client';
+
+/** Frames above maxFrameSize are dropped but the connection stays; above this hard cap `ws` closes it (1009). */
+const HARD_FRAME_CAP_FACTOR = 16;
+
+/**
+ * The frontend registry over WebSocket, on @nestjs/platform-ws's WsAdapter (path dispatch on a shared
+ * or own HTTP server). Turns frames into (client, frame) for the registry; knows nothing of services.
+ */
+@Injectable()
+export class SnorkyWebSocketGateway implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('SnorkyWebSocketGateway');
+  private adapter?: WsAdapter;
+  private wss?: WebSocketServer;
+  private pingTimer?: NodeJS.Timeout;
+  private readonly clients = new Set<WebSocketClient>();
+
+  constructor(
+    @Inject(SNORKY_OPTIONS) private readonly options: SnorkyModuleOptions,
+    private readonly registries: SnorkyRegistries,
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly listeners: EndpointListeners,
+    private readonly sockjs: SockJsTransport,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const frontend = this.options.frontend ?? {};
+    const server: Server =
+      frontend.port !== undefined
+        ? await this.listeners.open('frontend', frontend.port, frontend.host ?? '0.0.0.0', (_req, res) => notFound(res))
+        : this.adapterHost.httpAdapter.getHttpServer();
+    const maxFrameSize = this.options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
+    const allowedOrigins = frontend.allowedOrigins;
+    this.adapter = new WsAdapter(server);
+    this.wss = this.adapter.create(0, {
+      path: frontend.path ?? '/ws',
+      maxPayload: Math.max(16 * 1024 * 1024, maxFrameSize * HARD_FRAME_CAP_FACTOR),
+      perMessageDeflate: false,
+      verifyClient: allowedOrigins
+        ? (info: { origin: string }, done: (ok: boolean, code?: number, message?: string) => void) =>
+            allowedOrigins.includes(info.origin) ? done(true) : done(false, 403, 'Origin not allowed')
+        : undefined,
+    }) as WebSocketServer;
+    this.adapter.bindClientConnect(this.wss, (socket: WebSocket, request: IncomingMessage) =>
+      this.onConnection(socket, request),
+    );
+    // SockJS installs after the WebSocket upgrade handler so it can hand on what is not its own.
+    if (frontend.sockjsPrefix) this.sockjs.install(server, frontend.sockjsPrefix);
+    this.startPing(frontend.pingInterval ?? DEFAULT_PING_INTERVAL);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    if (this.adapter && this.wss) {
+      await this.adapter.close(this.wss);
+      await this.adapter.dispose();
+    }
+  }
+
+  private onConnection(socket: WebSocket, request: IncomingMessage): void {
+    const client = new WebSocketClient(socket, request.socket.remoteAddress);
+    const registry = this.registries.frontend;
+    this.clients.add(client);
+    socket.on('pong', () => (client.alive = true));
+    socket.on('message', (data: Buffer, isBinary: boolean) => {
+      if (isBinary) return logDropped('websocket', 'binary frame (Snorky frames are text)', client);
+      registry.dispatch(client, data);
+    });
+    socket.on('close', () => {
+      this.clients.delete(client);
+      registry.clientDisconnected(client);
+    });
+    registry.clientConnected(client);
+  }
+
+  /** Pings so NAT routers keep idle connections, and drops peers that stopped answering. */
+  private startPing(intervalSeconds: number): void {
+    if (intervalSeconds <= 0) return;
+    this.pingTimer = setInterval(() => {
+      for (const client of this.clients) {
+        if (!client.alive) {
+          client.socket.terminate();
+          continue;
+        }
+        client.alive = false;
+        client.socket.ping();
+      }
+    }, intervalSeconds * 1000);
+    this.pingTimer.unref();
+  }
+}
