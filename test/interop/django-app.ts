@@ -1,0 +1,123 @@
+/**
+ * Runs the real Django 3.2 + Django REST Framework app of
+ * test/interop/django_app with Debian's /usr/bin/python3 and the connector
+ * from libs/python on PYTHONPATH. Prerequisites are probed first so a missing
+ * package fails the test with the Debian package's name (never a skip).
+ */
+import { ChildProcess, spawn, spawnSync } from 'child_process';
+import { existsSync, mkdtempSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join, resolve } from 'path';
+
+export const PYTHON = '/usr/bin/python3';
+const APP_DIR = join(__dirname, 'django_app');
+const CONNECTOR_DIR = resolve(__dirname, '../../libs/python');
+
+/** Each Python module the app needs and the Debian package that provides it. */
+const PYTHON_REQUIREMENTS: Array<[module: string, pkg: string]> = [
+  ['django', 'python3-django'],
+  ['rest_framework', 'python3-djangorestframework'],
+];
+
+/** Throws an Error naming the Debian package when Python, Django or DRF is missing. */
+export function assertDjangoAvailable(): string {
+  if (!existsSync(PYTHON)) {
+    throw new Error(
+      `${PYTHON} not found: install the Debian packages python3, python3-django and python3-djangorestframework`,
+    );
+  }
+  const probe = [
+    'import importlib, sys',
+    `for module, pkg in ${JSON.stringify(PYTHON_REQUIREMENTS)}:`,
+    '    try: importlib.import_module(module)',
+    '    except ImportError: print(pkg); sys.exit(3)',
+    'import django; print(django.get_version())',
+  ].join('\n');
+  const result = spawnSync(PYTHON, ['-c', probe], { encoding: 'utf8', timeout: 30_000 });
+  if (result.status === 3) {
+    throw new Error(`a Python module of the Django app is missing: install the Debian package ${result.stdout.trim()}`);
+  }
+  if (result.status !== 0) {
+    throw new Error(`probing Django with ${PYTHON} failed (status ${result.status}): ${result.stderr}`);
+  }
+  const version = result.stdout.trim();
+  if (Number(version.split('.')[0]) < 3) {
+    throw new Error(`Django ${version} found; the interop app needs Django >= 3.2 (Debian package python3-django)`);
+  }
+  return version;
+}
+
+export interface DjangoApp {
+  url: string;
+  /** Everything the server wrote to stderr (request lines, snorky debug log), for failure messages. */
+  log(): string;
+  /** Runs `manage.py <args>` with the app's environment; resolves with stdout, rejects on a non-zero exit. */
+  manage(...args: string[]): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** Migrates a fresh SQLite database and serves the app; resolves once it listens. */
+export async function startDjangoApp(snorky: { backendUrl: string; apiKey: string }): Promise<DjangoApp> {
+  const dbDir = mkdtempSync(join(tmpdir(), 'snorky-django-'));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PYTHONPATH: [CONNECTOR_DIR, APP_DIR, process.env.PYTHONPATH].filter(Boolean).join(':'),
+    PYTHONDONTWRITEBYTECODE: '1',
+    PYTHONUNBUFFERED: '1',
+    DJANGO_SETTINGS_MODULE: 'interop_site.settings',
+    INTEROP_DB: join(dbDir, 'db.sqlite3'),
+    SNORKY_BACKEND_URL: snorky.backendUrl,
+    SNORKY_API_KEY: snorky.apiKey,
+  };
+
+  const manage = (...args: string[]) =>
+    new Promise<string>((done, fail) => {
+      const child = spawn(PYTHON, ['manage.py', ...args], { cwd: APP_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout!.on('data', (chunk) => (stdout += chunk));
+      child.stderr!.on('data', (chunk) => (stderr += chunk));
+      child.once('error', fail);
+      child.once('exit', (code) =>
+        code === 0 ? done(stdout) : fail(new Error(`manage.py ${args.join(' ')} exited with ${code}:\n${stderr}`)),
+      );
+    });
+
+  await manage('migrate', '--noinput');
+
+  const server: ChildProcess = spawn(PYTHON, ['serve.py'], { cwd: APP_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  server.stderr!.on('data', (chunk) => (stderr += chunk));
+  const port = await new Promise<number>((ready, fail) => {
+    let stdout = '';
+    const timer = setTimeout(() => fail(new Error(`Django app did not start within 30 s:\n${stderr}`)), 30_000);
+    server.stdout!.on('data', (chunk) => {
+      stdout += chunk;
+      const match = /LISTENING (\d+)/.exec(stdout);
+      if (match) {
+        clearTimeout(timer);
+        ready(Number(match[1]));
+      }
+    });
+    server.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`Django app exited with ${code} before listening:\n${stderr}`));
+    });
+  });
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    log: () => stderr,
+    manage,
+    stop: async () => {
+      if (server.exitCode === null && server.signalCode === null) {
+        const exited = new Promise((done) => server.once('exit', done));
+        server.kill('SIGTERM');
+        const timer = setTimeout(() => server.kill('SIGKILL'), 5_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(dbDir, { recursive: true, force: true });
+    },
+  };
+}
