@@ -35,7 +35,7 @@ from django.db.models.base import ModelState
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.utils.module_loading import import_string
 
-from snorky.backend import SnorkyBackend, SnorkyError, SnorkyHTTPTransport, DEFAULT_TIMEOUT
+from snorky.backend import DEFAULT_TIMEOUT, SnorkyBackend, SnorkyError, SnorkyHTTPTransport, SnorkyTransportError
 
 __all__ = [
     "subscribable",
@@ -226,7 +226,9 @@ def _publish_after_commit(delta, using):
 def _publish_logged(delta):
     try:
         publish_deltas([delta])
-    except Exception:
+    except (SnorkyError, SnorkyTransportError) as err:  # expected failures: one line
+        logger.error("snorky: could not publish %s delta of %s: %s", delta["type"], delta["model"], err)
+    except Exception:  # e.g. an unserializable jsonify() result: keep the traceback
         logger.exception("snorky: could not publish %s delta of %s", delta["type"], delta["model"])
 
 
