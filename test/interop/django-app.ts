@@ -20,10 +20,10 @@ const PYTHON_REQUIREMENTS: Array<[module: string, pkg: string]> = [
 ];
 
 /** Throws an Error naming the Debian package when Python, Django or DRF is missing. */
-export function assertDjangoAvailable(): string {
-  if (!existsSync(PYTHON)) {
+export function assertDjangoAvailable(python = PYTHON, pythonArgs: string[] = []): string {
+  if (!existsSync(python)) {
     throw new Error(
-      `${PYTHON} not found: install the Debian packages python3, python3-django and python3-djangorestframework`,
+      `${python} not found: install the Debian packages python3, python3-django and python3-djangorestframework`,
     );
   }
   const probe = [
@@ -33,15 +33,16 @@ export function assertDjangoAvailable(): string {
     '    except ImportError: print(pkg); sys.exit(3)',
     'import django; print(django.get_version())',
   ].join('\n');
-  const result = spawnSync(PYTHON, ['-c', probe], { encoding: 'utf8', timeout: 30_000 });
+  const result = spawnSync(python, [...pythonArgs, '-c', probe], { encoding: 'utf8', timeout: 30_000 });
   if (result.status === 3) {
     throw new Error(`a Python module of the Django app is missing: install the Debian package ${result.stdout.trim()}`);
   }
   if (result.status !== 0) {
-    throw new Error(`probing Django with ${PYTHON} failed (status ${result.status}): ${result.stderr}`);
+    throw new Error(`probing Django with ${python} failed (status ${result.status}): ${result.stderr}`);
   }
   const version = result.stdout.trim();
-  if (Number(version.split('.')[0]) < 3) {
+  const [major, minor] = version.split('.').map(Number);
+  if (major < 3 || (major === 3 && minor < 2)) {
     throw new Error(`Django ${version} found; the interop app needs Django >= 3.2 (Debian package python3-django)`);
   }
   return version;
