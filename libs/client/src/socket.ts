@@ -4,9 +4,10 @@
  */
 export interface SocketLike {
   readonly readyState: number;
+  // Event parameters are `any` so every implementation's own event types fit.
   onopen: ((event: any) => void) | null;
-  onmessage: ((event: { data: any }) => void) | null;
-  onclose: ((event: { code?: number; reason?: string }) => void) | null;
+  onmessage: ((event: any) => void) | null;
+  onclose: ((event: any) => void) | null;
   onerror: ((event: any) => void) | null;
   send(data: string): void;
   close(code?: number, reason?: string): void;
