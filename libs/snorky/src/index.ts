@@ -16,3 +16,4 @@ export * from './registry/service-registry';
 export * from './registry/snorky-registries';
 export * from './transports/endpoint-listeners';
 export * from './services/pubsub';
+export * from './services/datasync';

@@ -16,6 +16,8 @@ import { createBackendController } from './transports/backend.controller';
 import { EndpointListeners } from './transports/endpoint-listeners';
 import { SockJsTransport } from './transports/sockjs.transport';
 import { SnorkyWebSocketGateway } from './transports/websocket.gateway';
+import { DataSyncPublisher } from './services/datasync/datasync-publisher';
+import { DealerExplorer } from './services/datasync/dealer-explorer';
 
 /**
  * Adds Snorky to a Nest app: a public WebSocket (and optional SockJS) endpoint for the frontend registry
@@ -27,13 +29,16 @@ import { SnorkyWebSocketGateway } from './transports/websocket.gateway';
     brokerProvider,
     SnorkyRegistries,
     ServiceExplorer,
+    // after ServiceExplorer: dealers attach to DataSync services registered by it
+    DealerExplorer,
+    DataSyncPublisher,
     EndpointListeners,
     SockJsTransport,
     SnorkyWebSocketGateway,
     BackendEndpoint,
     ApiKeyGuard,
   ],
-  exports: [Broker, SnorkyRegistries, EndpointListeners, SNORKY_OPTIONS],
+  exports: [Broker, SnorkyRegistries, EndpointListeners, SNORKY_OPTIONS, DataSyncPublisher],
 })
 export class SnorkyModule extends SnorkyConfigurableModule {
   static forRoot(options: typeof SNORKY_OPTIONS_TYPE): DynamicModule {

@@ -25,7 +25,7 @@ class FilteredTasks extends FilterDealer {
 /** A client stand-in that records decoded deltas. */
 function sink() {
   const got: Delta[] = [];
-  return { got, send: (frame: string) => got.push(JSON.parse(frame).message.delta) };
+  return { got, send: (frame: string | Buffer) => got.push(JSON.parse(frame.toString()).message.delta) };
 }
 
 function engine(opts: { unacquiredTimeout?: number; maxBufferedDeltas?: number } = {}) {

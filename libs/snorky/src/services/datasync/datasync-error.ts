@@ -1,9 +1,14 @@
+import { RpcError } from '../../rpc/rpc-error';
+
 /**
  * A refusal whose message is the RPC error text sent to the caller (PROTOCOL.md §4).
- * The pure DataSync logic throws it; the services turn it into an RpcError.
+ * An RpcError, so a command that lets it through answers with exactly that text.
  */
-export class DataSyncError extends Error {
-  override name = 'DataSyncError';
+export class DataSyncError extends RpcError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DataSyncError';
+  }
 }
 
 /** Error texts of PROTOCOL.md §4 — clients match on them. */

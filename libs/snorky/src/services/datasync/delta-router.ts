@@ -1,9 +1,10 @@
 import { BaseDealer } from './dealers/base.dealer';
 import { Delta } from './delta';
+import type { Frame } from '../../protocol/envelope';
 import { Subscription } from './subscription';
 
 /** Builds the frame a client receives for a delta; called at most once per delta variant. */
-export type DeltaEncoder = (delta: Delta) => string;
+export type DeltaEncoder = (delta: Delta) => Frame;
 
 export type DealerErrorHandler = (dealer: BaseDealer, err: unknown) => void;
 
@@ -47,8 +48,8 @@ export function routeDelta(
   }
   const before = subscriptionsMatching(dealers, delta.oldData, onError);
   const after = subscriptionsMatching(dealers, delta.newData, onError);
-  let updateFrame: string | undefined;
-  let insertFrame: string | undefined;
+  let updateFrame: Frame | undefined;
+  let insertFrame: Frame | undefined;
   for (const s of after) {
     if (before.has(s)) {
       s.deliver((updateFrame ??= encode(delta)));
@@ -56,7 +57,7 @@ export function routeDelta(
       s.deliver((insertFrame ??= encode({ type: 'insert', model: delta.model, data: delta.newData })));
     }
   }
-  let deleteFrame: string | undefined;
+  let deleteFrame: Frame | undefined;
   for (const s of before) {
     if (!after.has(s)) s.deliver((deleteFrame ??= encode({ type: 'delete', model: delta.model, data: delta.oldData })));
   }

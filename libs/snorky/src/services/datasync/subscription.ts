@@ -1,6 +1,8 @@
+import type { Frame } from '../../protocol/envelope';
+
 /** Where a subscription's deltas go once acquired: the core's Client handle satisfies it. */
 export interface DeltaSink {
-  send(frame: string): void;
+  send(frame: Frame): void;
 }
 
 /** One (dealer, query) pair of a subscription; dealers index these. */
@@ -17,7 +19,7 @@ export interface SubscriptionItem {
 export class Subscription {
   readonly items: readonly SubscriptionItem[];
   private sink: DeltaSink | null = null;
-  private buffer: string[] | null = [];
+  private buffer: Frame[] | null = [];
   /** Set when cancelled, so a late delivery (e.g. a batch being routed) is a no-op. */
   cancelled = false;
   /** Set when more deltas piled up unacquired than allowed; the subscription is then cancelled. */
@@ -42,7 +44,7 @@ export class Subscription {
   }
 
   /** Sends (or, before acquisition, keeps) one already-encoded delta frame. */
-  deliver(frame: string): void {
+  deliver(frame: Frame): void {
     if (this.cancelled) return;
     if (this.sink) {
       this.sink.send(frame);

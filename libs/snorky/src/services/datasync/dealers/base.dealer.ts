@@ -10,14 +10,13 @@ export class InvalidQueryError extends Error {
  * and says which of them an object of its model matches. Extend BroadcastDealer, SimpleDealer
  * or FilterDealer, or this class for a custom rule.
  *
- * `name` (what authorizeSubscription items refer to) defaults to the `@Dealer({ name })`
- * option, then to the class name.
+ * Its name (what authorizeSubscription items refer to) is a `name` property if the subclass
+ * sets one (`name = 'Tasks'`), else the `@Dealer({ name })` option, else the class name.
+ * (`name` is deliberately not declared here, so subclasses set it without `override`.)
  */
 export abstract class BaseDealer {
   /** The delta `model` this dealer handles. */
   abstract readonly model: string;
-  /** Optional explicit name; see `dealerName`. */
-  name?: string;
 
   /**
    * Refuses a query at authorization time (throw InvalidQueryError with a clear message),
@@ -38,7 +37,8 @@ export abstract class BaseDealer {
   abstract getSubscriptionItemsForObject(obj: unknown): Iterable<SubscriptionItem>;
 }
 
-/** The dealer's effective name: `name` property, else class name. */
-export function dealerName(dealer: BaseDealer): string {
-  return dealer.name ?? dealer.constructor.name;
+/** The dealer's effective name: its `name` property, else `fallback`, else its class name. */
+export function dealerName(dealer: BaseDealer, fallback?: string): string {
+  const own = (dealer as { name?: unknown }).name;
+  return typeof own === 'string' && own.length > 0 ? own : (fallback ?? dealer.constructor.name);
 }

@@ -12,15 +12,16 @@ const NO_ITEMS: ReadonlySet<SubscriptionItem> = new Set();
  * A missing field — or a key function that throws — is no match, never an error.
  */
 export abstract class SimpleDealer extends BaseDealer {
-  /** Dotted field whose value is the key, e.g. "owner" or "project.id". */
-  key?: string;
+  // `key` (the dotted field whose value is the key, e.g. "owner" or "project.id") is set by
+  // subclasses as a plain property; not declared here so that needs no `override`.
   private readonly itemsByKey = new Map<string, Set<SubscriptionItem>>();
   private keyPath?: FieldPath;
 
   /** The object's key; undefined means "no key" (no match). Override for computed keys. */
   getKeyForObject(obj: unknown): unknown {
     if (!this.keyPath) {
-      const path = this.key !== undefined ? parseFieldPath(this.key) : undefined;
+      const key = (this as { key?: unknown }).key;
+      const path = typeof key === 'string' ? parseFieldPath(key) : undefined;
       if (!path) throw new Error(`${this.constructor.name}: set "key" to a field name or override getKeyForObject()`);
       this.keyPath = path;
     }

@@ -1,0 +1,123 @@
+import { DataSyncEngine } from '@snorky/nest/services/datasync/datasync-engine';
+import { FilterDealer } from '@snorky/nest/services/datasync/dealers/filter.dealer';
+import { SimpleDealer } from '@snorky/nest/services/datasync/dealers/simple.dealer';
+import { NaiveFilterMatcher } from '@snorky/nest/services/datasync/filter/filter-index';
+import { Delta } from '@snorky/nest/services/datasync/delta';
+import { SubscriptionItem } from '@snorky/nest/services/datasync/subscription';
+
+/** The filter dealer as the original did it: every filter tested against every object. */
+class NaiveTasks extends FilterDealer {
+  model = 'Task';
+  protected override readonly matcher = new NaiveFilterMatcher<SubscriptionItem>();
+}
+class IndexedTasks extends FilterDealer {
+  model = 'Task';
+}
+class TasksByOwner extends SimpleDealer {
+  model = 'Task';
+  key = 'owner';
+}
+
+export const encodeDelta = (delta: Delta) => JSON.stringify({ service: 'datasync', message: { type: 'delta', delta } });
+
+function hr(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+export interface RoutingResult {
+  equalitySubscriptions: number;
+  scanSubscriptions: number;
+  naiveMs: number;
+  indexedMs: number;
+  ratio: number;
+  delivered: { naive: number; indexed: number };
+}
+
+/**
+ * 100 000 subscriptions with an equality filter (half a bare `owner == i`, half
+ * `owner == i and done == false`, dotted fields among them) plus 1 000 filters that cannot be
+ * indexed; one update delta at a time is routed through the full engine (matching, update table,
+ * encoding, delivery), once with the naive dealer and once with the indexed one, same data.
+ */
+export function routingBench(equality = 100_000, scanOnly = 1_000, rounds = 50): RoutingResult {
+  const counters = { naive: 0, indexed: 0 };
+  const build = (dealer: FilterDealer, which: 'naive' | 'indexed') => {
+    const engine = new DataSyncEngine({ encode: encodeDelta, unacquiredTimeout: 3600 });
+    engine.registerDealer(dealer, 'Tasks');
+    const sinkOf = { send: () => void counters[which]++ };
+    for (let i = 0; i < equality; i++) {
+      const query =
+        i % 4 === 0
+          ? ['==', 'owner', i]
+          : i % 4 === 1
+            ? ['and', ['==', 'owner', i], ['==', 'done', false]]
+            : i % 4 === 2
+              ? ['==', 'project.id', i]
+              : ['and', ['>=', 'priority', 1], ['==', 'project.id', i]];
+      engine.acquire(engine.authorize([{ dealer: 'Tasks', query }]), sinkOf);
+    }
+    for (let i = 0; i < scanOnly; i++) {
+      const query = i % 2 ? ['>', 'priority', 1000 + i] : ['or', ['==', 'owner', -i - 1], ['==', 'title', `t${i}`]];
+      engine.acquire(engine.authorize([{ dealer: 'Tasks', query }]), sinkOf);
+    }
+    return engine;
+  };
+  const naive = build(new NaiveTasks(), 'naive');
+  const indexed = build(new IndexedTasks(), 'indexed');
+
+  const delta = (n: number): Delta => {
+    const owner = (n * 7919) % equality;
+    return {
+      type: 'update',
+      model: 'Task',
+      oldData: { id: n, owner, done: false, priority: 2, project: { id: owner + 2 }, title: 'x' },
+      newData: { id: n, owner, done: true, priority: 3, project: { id: owner + 2 }, title: 'y' },
+    };
+  };
+  // warm up both paths so the JIT has compiled them
+  for (let n = 0; n < 5; n++) {
+    naive.route([delta(n)]);
+    indexed.route([delta(n)]);
+  }
+  counters.naive = counters.indexed = 0;
+  const tn: number[] = [];
+  const ti: number[] = [];
+  for (let n = 0; n < rounds; n++) {
+    const d = delta(n + 100);
+    let t = hr();
+    naive.route([d]);
+    tn.push(hr() - t);
+    t = hr();
+    indexed.route([d]);
+    ti.push(hr() - t);
+  }
+  if (counters.naive !== counters.indexed) {
+    throw new Error(`naive delivered ${counters.naive} deltas, indexed ${counters.indexed}: they must agree`);
+  }
+  naive.close();
+  indexed.close();
+  const naiveMs = median(tn);
+  const indexedMs = median(ti);
+  return { equalitySubscriptions: equality, scanSubscriptions: scanOnly, naiveMs, indexedMs, ratio: naiveMs / indexedMs, delivered: counters };
+}
+
+/** Fan-out inside the engine only (no sockets): one delta to `n` simple-dealer subscriptions. */
+export function engineFanoutBench(n = 10_000, rounds = 20): { ms: number; delivered: number } {
+  const engine = new DataSyncEngine({ encode: encodeDelta, unacquiredTimeout: 3600 });
+  engine.registerDealer(new TasksByOwner());
+  let delivered = 0;
+  for (let i = 0; i < n; i++) engine.acquire(engine.authorize([{ dealer: 'TasksByOwner', query: 'alice' }]), { send: () => void delivered++ });
+  const times: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const t = hr();
+    engine.route([{ type: 'insert', model: 'Task', data: { id: r, owner: 'alice', title: 'hello' } }]);
+    times.push(hr() - t);
+  }
+  engine.close();
+  return { ms: median(times), delivered: delivered / rounds };
+}

@@ -1,0 +1,21 @@
+import { IsJsonValue } from '../../rpc/json-value.decorator';
+
+/**
+ * Params are only checked for presence here: their shapes are checked by the service so that the
+ * protocol's own texts ("token must be string", "Missing field 'query'", ...) are answered
+ * instead of the generic "Invalid params".
+ */
+export class TokenParams {
+  @IsJsonValue()
+  token: unknown;
+}
+
+export class AuthorizeSubscriptionParams {
+  @IsJsonValue()
+  items: unknown;
+}
+
+export class PublishDeltasParams {
+  @IsJsonValue()
+  deltas: unknown;
+}

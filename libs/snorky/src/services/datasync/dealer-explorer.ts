@@ -1,0 +1,39 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
+import { SnorkyRegistries } from '../../registry/snorky-registries';
+import { DataSyncService } from './datasync.service';
+import { BaseDealer, dealerName } from './dealers/base.dealer';
+import { DEALER_METADATA, DealerOptions } from './dealers/dealer.decorator';
+
+/**
+ * Discovery of `@Dealer` providers, the same way services are discovered: at module init (after
+ * the services are registered), each dealer is registered on the DataSync service it names.
+ */
+@Injectable()
+export class DealerExplorer implements OnModuleInit {
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly registries: SnorkyRegistries,
+  ) {}
+
+  onModuleInit(): void {
+    const seen = new Set<object>();
+    for (const wrapper of this.discovery.getProviders()) {
+      const instance: unknown = wrapper.instance;
+      if (!wrapper.isDependencyTreeStatic() || !instance || typeof instance !== 'object' || seen.has(instance)) continue;
+      const options: DealerOptions | undefined = Reflect.getMetadata(DEALER_METADATA, instance.constructor);
+      if (!options) continue;
+      seen.add(instance);
+      const className = instance.constructor.name;
+      if (!(instance instanceof BaseDealer)) {
+        throw new Error(`${className} has @Dealer but does not extend BroadcastDealer, SimpleDealer, FilterDealer or BaseDealer`);
+      }
+      const serviceName = options.service ?? 'datasync';
+      const service = this.registries.frontend.get(serviceName);
+      if (!(service instanceof DataSyncService)) {
+        throw new Error(`dealer ${className}: no DataSync service named "${serviceName}" among the providers`);
+      }
+      service.registerDealer(instance, dealerName(instance, options.name));
+    }
+  }
+}
