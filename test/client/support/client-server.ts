@@ -1,4 +1,4 @@
-import type { INestApplication, Provider } from '@nestjs/common';
+import type { INestApplication, ModuleMetadata, Provider } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { AddressInfo, Server, Socket } from 'net';
 import WebSocket from 'ws';
@@ -20,14 +20,21 @@ export interface ClientTestServer {
 /** Services every client suite talks to; suites add their own (e.g. DataSync). */
 export const BASE_PROVIDERS: Provider[] = [CalcService, PubSubService, PubSubBackend];
 
+export interface ServerExtras {
+  providers?: Provider[];
+  imports?: ModuleMetadata['imports'];
+  controllers?: ModuleMetadata['controllers'];
+}
+
 /**
  * A real Nest app with SnorkyModule. `port` 0 picks a free one; passing the
  * port of a stopped server starts it again at the same address (reconnect tests).
  */
-export async function startClientTestServer(port = 0, providers: Provider[] = BASE_PROVIDERS, imports: any[] = []): Promise<ClientTestServer> {
+export async function startClientTestServer(port = 0, extra: ServerExtras = {}): Promise<ClientTestServer> {
   const moduleRef = await Test.createTestingModule({
-    imports: [SnorkyModule.forRoot({ frontend: { path: '/ws' }, backend: { path: '/backend', apiKeys: [TEST_API_KEY] } }), ...imports],
-    providers,
+    imports: [SnorkyModule.forRoot({ frontend: { path: '/ws' }, backend: { path: '/backend', apiKeys: [TEST_API_KEY] } }), ...(extra.imports ?? [])],
+    providers: [...BASE_PROVIDERS, ...(extra.providers ?? [])],
+    controllers: extra.controllers ?? [],
   }).compile();
   const app = moduleRef.createNestApplication({ logger: process.env.SNORKY_TEST_LOGS ? undefined : false });
   await app.listen(port, '127.0.0.1');

@@ -1,0 +1,97 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import * as fs from 'fs';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './support/browser';
+import { backendCall, startClientTestServer, type ClientTestServer } from './support/client-server';
+
+// The build script is plain CommonJS so tests and `npm run build:client` share it.
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { buildBrowserBundle, BROWSER_BUNDLE } = require('../../libs/client/scripts/build.js');
+
+const PAGE = `<!doctype html>
+<html>
+<head><meta charset="utf-8"><title>loading</title><script src="/snorky.min.js"></script></head>
+<body>
+<ul id="news"></ul>
+<script>
+  var snorky = new Snorky('ws://' + location.host + '/ws', { pubsub: Snorky.PubSub });
+  snorky.services.pubsub.messagePublished.add(function (publication) {
+    var item = document.createElement('li');
+    item.textContent = publication.message.text;
+    document.getElementById('news').appendChild(item);
+  });
+  snorky.services.pubsub.subscribe({ channel: 'news' }).then(
+    function () { document.title = 'subscribed'; },
+    function (error) { document.title = 'failed: ' + error.message; }
+  );
+</script>
+</body>
+</html>`;
+
+/** Serves the demo page and the built bundle from the same Nest app that runs Snorky. */
+@Controller()
+class PageController {
+  @Get()
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  page(): string {
+    return PAGE;
+  }
+
+  @Get('snorky.min.js')
+  @Header('Content-Type', 'application/javascript; charset=utf-8')
+  bundle(): string {
+    return fs.readFileSync(BROWSER_BUNDLE, 'utf8');
+  }
+}
+
+/** The IIFE bundle in real Chromium: a page loads it, subscribes, and shows what the backend publishes. */
+describe('browser bundle in Chromium', () => {
+  let server: ClientTestServer;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    const bundle = await buildBrowserBundle();
+    expect(bundle.bytes).toBeGreaterThan(1000);
+    server = await startClientTestServer(0, { controllers: [PageController] });
+    browser = await launchChromium();
+  }, 60000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('subscribes from the page and shows a publication made through the backend endpoint', async () => {
+    page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`http://127.0.0.1:${server.port}/`);
+    await page.waitForFunction(() => document.title !== 'loading', undefined, { timeout: 10000 });
+    expect(await page.title()).toBe('subscribed');
+
+    expect(await backendCall(server.backendUrl, 'pubsub_backend', 'publish', { channel: 'news', message: { text: 'Hello, browser' } })).toEqual({
+      type: 'response',
+      data: null,
+    });
+    await page.waitForSelector('#news li', { timeout: 10000 });
+    expect(await page.locator('#news li').allTextContents()).toEqual(['Hello, browser']);
+    expect(errors).toEqual([]);
+  });
+
+  it('exposes the documented global shape', async () => {
+    const shape = await page.evaluate(() => {
+      const S = (window as any).Snorky;
+      return {
+        isClass: typeof S === 'function',
+        self: S.Snorky === S,
+        names: ['PubSub', 'DataSync', 'RpcService', 'RPCService', 'Service', 'Signal', 'ArrayCollection', 'SingleItemCollection', 'CollectionDeltaProcessor', 'rpcConnector', 'installAngularJs'].filter(
+          (name) => typeof S[name] !== 'function',
+        ),
+        nested: typeof S.DataSync.ArrayCollection === 'function' && typeof S.DataSync.CollectionDeltaProcessor === 'function',
+        usesNativeWebSocket: (window as any).snorky.socketClass === WebSocket,
+        version: S.version,
+      };
+    });
+    expect(shape).toEqual({ isClass: true, self: true, names: [], nested: true, usesNativeWebSocket: true, version: require('../../libs/client/package.json').version });
+  });
+});
