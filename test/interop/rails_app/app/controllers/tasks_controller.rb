@@ -7,7 +7,13 @@ class TasksController < ActionController::API
   # GET /tasks — with `X-Snorky: Subscribe` the subscription is authorized
   # before the query and the token is sent as X-Subscription-Token.
   def index
-    tasks = snorky_subscribe { Task.order(:id).to_a }
+    tasks = snorky_subscribe do
+      rows = Task.order(:id).to_a
+      # Test-only knob: hold the request after the query so the interop test
+      # can commit a change in the window between query and response.
+      sleep(Float(params[:hold])) if params[:hold]
+      rows
+    end
     render json: tasks.map(&:snorky_json)
   end
 
