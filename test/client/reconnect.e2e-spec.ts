@@ -1,10 +1,10 @@
-import { ConnectionLostError, PubSub, RpcService, Snorky, type DisconnectedEvent, type ReconnectingEvent } from '@snorky/client';
-import { backendCall, connectClient, createClient, nextEvent, record, startClientTestServer, waitFor, type ClientTestServer } from './support/client-server';
+import { ArrayCollection, CollectionDeltaProcessor, ConnectionLostError, DataSync, PubSub, RpcService, Snorky, type DisconnectedEvent, type ReconnectingEvent } from '@snorky/client';
+import { backendCall, connectClient, createClient, nextEvent, record, startClientTestServer as startServer, waitFor, type ClientTestServer } from './support/client-server';
+import { DATASYNC_PROVIDERS, datasyncBackend } from './support/datasync-fixtures';
 
-/**
- * Reconnect against a real server that is stopped and started again at the
- * same port mid-test. (DataSync's subscriptionLost is in datasync.e2e-spec.ts.)
- */
+const startClientTestServer = (port = 0) => startServer(port, { providers: DATASYNC_PROVIDERS });
+
+/** Reconnect against a real server that is stopped and started again at the same port mid-test. */
 describe('client reconnect', () => {
   let server: ClientTestServer;
   const clients: Snorky<any>[] = [];
@@ -24,12 +24,16 @@ describe('client reconnect', () => {
     server = await startClientTestServer(port);
   }
 
-  it('reconnects by itself, restores PubSub subscriptions, and rejects calls that were in flight', async () => {
-    const snorky = await connectClient(server.wsUrl, { pubsub: PubSub, calc: RpcService });
+  it('reconnects by itself, restores PubSub, reports lost DataSync subscriptions, rejects calls in flight', async () => {
+    const snorky = await connectClient(server.wsUrl, { pubsub: PubSub, datasync: DataSync, calc: RpcService });
     clients.push(snorky);
     const pubsub = snorky.services.pubsub;
+    const datasync = snorky.services.datasync;
     await pubsub.subscribe({ channel: 'news' });
     await pubsub.subscribe({ channel: { room: 1 } });
+    const firstToken = await datasyncBackend(server.backendUrl).authorize([{ dealer: 'AllTodos', query: null }]);
+    await datasync.acquireSubscription({ token: firstToken });
+    const lostSubscriptions = record(datasync.subscriptionLost);
     const disconnects = record(snorky.disconnected);
     const retries = record(snorky.reconnecting);
     const inFlight = snorky.services.calc.call('hang', {}).catch((e: unknown) => e);
@@ -55,6 +59,18 @@ describe('client reconnect', () => {
     expect((await received).message).toBe('back again');
     // And the connection serves new calls.
     await expect(pubsub.publish({ channel: 'news', message: 'x' })).resolves.toBeNull();
+
+    // The spent DataSync token cannot come back: the app is told, refetches and subscribes again.
+    expect(lostSubscriptions).toEqual([{ token: firstToken }]);
+    expect(datasync.activeSubscriptions).toEqual([]);
+    const backend = datasyncBackend(server.backendUrl);
+    const token = await backend.authorize([{ dealer: 'AllTodos', query: null }]);
+    const todos: { id: number; title: string }[] = [];
+    new CollectionDeltaProcessor({ Todo: new ArrayCollection(todos) }).listenTo(datasync);
+    await datasync.acquireSubscription({ token });
+    await backend.publish({ type: 'insert', model: 'Todo', data: { id: 1, title: 'after reconnect' } });
+    await waitFor(() => todos.length === 1, 'a delta on the new subscription');
+    expect(todos).toEqual([{ id: 1, title: 'after reconnect' }]);
   });
 
   it('backs off with growing delays while the server is down, and sends calls made meanwhile once back', async () => {
@@ -71,6 +87,21 @@ describe('client reconnect', () => {
     expect(snorky.queuedMessages).toBe(1);
     server = await startClientTestServer(port);
     await expect(queued).resolves.toBe(3);
+  });
+
+  it('reports a subscription whose acquisition was in flight as lost, after rejecting the call', async () => {
+    const snorky = await connectClient(server.wsUrl, { datasync: DataSync });
+    clients.push(snorky);
+    const token = await datasyncBackend(server.backendUrl).authorize([{ dealer: 'AllTodos', query: null }]);
+    const lost = nextEvent(snorky.services.datasync.subscriptionLost, 10000, 'subscriptionLost');
+    // Sent, then the server dies in the same tick: it never answers.
+    const acquisition = snorky.services.datasync.acquireSubscription({ token }).catch((e: unknown) => e);
+    const port = server.port;
+    const closed = server.close();
+    expect(await acquisition).toBeInstanceOf(ConnectionLostError);
+    await closed;
+    server = await startClientTestServer(port);
+    expect(await lost).toEqual({ token });
   });
 
   it('stops reconnecting after disconnect()', async () => {
