@@ -6,9 +6,12 @@ class TasksController < ActionController::API
 
   # GET /tasks — with `X-Snorky: Subscribe` the subscription is authorized
   # before the query and the token is sent as X-Subscription-Token.
+  # GET /tasks?owner=ann subscribes to that owner's tasks only.
   def index
-    tasks = snorky_subscribe do
-      rows = Task.order(:id).to_a
+    scope = params[:owner] ? Task.where(owner: params[:owner]) : Task.all
+    subscription = params[:owner] ? { dealer: "TasksByOwner", query: params[:owner] } : {}
+    tasks = snorky_subscribe(**subscription) do
+      rows = scope.order(:id).to_a
       # Test-only knob: hold the request after the query so the interop test
       # can commit a change in the window between query and response.
       sleep(Float(params[:hold])) if params[:hold]
