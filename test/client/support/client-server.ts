@@ -24,6 +24,8 @@ export interface ServerExtras {
   providers?: Provider[];
   imports?: ModuleMetadata['imports'];
   controllers?: ModuleMetadata['controllers'];
+  /** Extra frontend options, e.g. `{ sockjsPrefix: '/sockjs' }`. */
+  frontend?: { sockjsPrefix?: string };
 }
 
 /**
@@ -32,7 +34,7 @@ export interface ServerExtras {
  */
 export async function startClientTestServer(port = 0, extra: ServerExtras = {}): Promise<ClientTestServer> {
   const moduleRef = await Test.createTestingModule({
-    imports: [SnorkyModule.forRoot({ frontend: { path: '/ws' }, backend: { path: '/backend', apiKeys: [TEST_API_KEY] } }), ...(extra.imports ?? [])],
+    imports: [SnorkyModule.forRoot({ frontend: { path: '/ws', ...extra.frontend }, backend: { path: '/backend', apiKeys: [TEST_API_KEY] } }), ...(extra.imports ?? [])],
     providers: [...BASE_PROVIDERS, ...(extra.providers ?? [])],
     controllers: extra.controllers ?? [],
   }).compile();
