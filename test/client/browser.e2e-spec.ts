@@ -1,12 +1,16 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './support/browser';
 import { backendCall, startClientTestServer, type ClientTestServer } from './support/client-server';
 
 // The build script is plain CommonJS so tests and `npm run build:client` share it.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const { buildBrowserBundle, BROWSER_BUNDLE } = require('../../libs/client/scripts/build.js');
+const { buildBrowserBundle } = require('../../libs/client/scripts/build.js');
+// Built to a private path: the build test wipes libs/client/dist and may run in a parallel worker.
+const BUNDLE = path.join(os.tmpdir(), `snorky-browser-test-${process.pid}`, 'snorky.min.js');
 
 const PAGE = `<!doctype html>
 <html>
@@ -40,7 +44,7 @@ class PageController {
   @Get('snorky.min.js')
   @Header('Content-Type', 'application/javascript; charset=utf-8')
   bundle(): string {
-    return fs.readFileSync(BROWSER_BUNDLE, 'utf8');
+    return fs.readFileSync(BUNDLE, 'utf8');
   }
 }
 
@@ -51,7 +55,7 @@ describe('browser bundle in Chromium', () => {
   let page: Page;
 
   beforeAll(async () => {
-    const bundle = await buildBrowserBundle();
+    const bundle = await buildBrowserBundle({ outfile: BUNDLE });
     expect(bundle.bytes).toBeGreaterThan(1000);
     server = await startClientTestServer(0, { controllers: [PageController] });
     browser = await launchChromium();
@@ -59,6 +63,7 @@ describe('browser bundle in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await server?.close();
+    fs.rmSync(path.dirname(BUNDLE), { recursive: true, force: true });
   });
 
   it('subscribes from the page and shows a publication made through the backend endpoint', async () => {
