@@ -24,7 +24,7 @@ export class EndpointListeners implements OnApplicationShutdown {
       });
     });
     const address = server.address() as AddressInfo;
-    this.logger.log(`${name} listening on ${address.address}:${address.port}`);
+    this.logger.debug(`${name} endpoint listening on ${address.address}:${address.port}`);
     return server;
   }
 

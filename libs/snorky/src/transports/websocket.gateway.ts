@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { IncomingMessage, Server } from 'http';
@@ -19,7 +19,7 @@ const HARD_FRAME_CAP_FACTOR = 16;
  * or own HTTP server). Turns frames into (client, frame) for the registry; knows nothing of services.
  */
 @Injectable()
-export class SnorkyWebSocketGateway implements OnApplicationBootstrap, OnApplicationShutdown {
+export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('SnorkyWebSocketGateway');
   private adapter?: WsAdapter;
   private wss?: WebSocketServer;
@@ -60,7 +60,8 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, OnApplica
     this.startPing(frontend.pingInterval ?? DEFAULT_PING_INTERVAL);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the app's HTTP server closes: it would wait forever for the upgraded sockets. */
+  async beforeApplicationShutdown(): Promise<void> {
     if (this.pingTimer) clearInterval(this.pingTimer);
     if (this.adapter && this.wss) {
       await this.adapter.close(this.wss);

@@ -15,3 +15,4 @@ export * from './dealers/filter.dealer';
 export * from './dealers/dealer.decorator';
 export * from './filter/filter-expression';
 export * from './filter/filter-index';
+export * from './dealers/declarative-dealers';

@@ -1,0 +1,49 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayNotEmpty,
+  IsArray,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+
+/** The standalone server's JSON config (README: "Standalone server config"). Durations in seconds. */
+export class FrontendConfig {
+  @IsOptional() @IsString() host: string = '0.0.0.0';
+  @IsOptional() @IsInt() @Min(0) @Max(65535) port: number = 5800;
+  @IsOptional() @IsString() @Matches(/^\//, { message: 'path must start with /' }) path: string = '/ws';
+  @IsOptional() @IsInt() @Min(0) pingInterval?: number;
+  @IsOptional() @IsArray() @IsString({ each: true }) allowedOrigins?: string[];
+  @IsOptional() @IsString() @Matches(/^\//, { message: 'sockjsPrefix must start with /' }) sockjsPrefix?: string;
+}
+
+export class BackendConfig {
+  @IsOptional() @IsString() host: string = '127.0.0.1';
+  @IsOptional() @IsInt() @Min(0) @Max(65535) port: number = 5801;
+  @IsOptional() @IsString() @Matches(/^\//, { message: 'path must start with /' }) path: string = '/backend';
+  @IsOptional() @IsString() @IsNotEmpty() apiKey?: string;
+  @IsOptional() @IsArray() @ArrayNotEmpty() @IsString({ each: true }) @IsNotEmpty({ each: true }) apiKeys?: string[];
+}
+
+export class ClusterConfig {
+  @IsString() @Matches(/^rediss?:\/\//, { message: 'redis must be a redis:// URL' }) redis: string;
+}
+
+/** Common to every entry of `services`; each type adds its own keys (see service-types.ts). */
+export class ServiceEntryConfig {
+  @IsString() type: string;
+  @IsString() @IsNotEmpty() name: string;
+}
+
+export class ServerConfig {
+  @IsOptional() @ValidateNested() @Type(() => FrontendConfig) frontend: FrontendConfig = new FrontendConfig();
+  @IsOptional() @ValidateNested() @Type(() => BackendConfig) backend: BackendConfig = new BackendConfig();
+  @IsOptional() @IsInt() @Min(1) maxFrameSize?: number;
+  @IsOptional() @ValidateNested() @Type(() => ClusterConfig) cluster?: ClusterConfig;
+  @IsArray() services: ServiceEntryConfig[];
+}

@@ -1,0 +1,51 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { EndpointListeners } from '@snorky/nest';
+import type { AddressInfo } from 'net';
+import { ConfigError, configPathFrom, loadConfigFile } from './config/load-config';
+import { ServerModule } from './server.module';
+
+/**
+ * The standalone Snorky server: `npm run server -- --config snorky.json` (or SNORKY_CONFIG).
+ * Logs one line per listener; SIGINT/SIGTERM close every connection and listener, then exit.
+ */
+async function main(): Promise<void> {
+  const logger = new Logger('SnorkyServer');
+  let config;
+  try {
+    config = loadConfigFile(configPathFrom(process.argv.slice(2), process.env), process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    logger.error(`Invalid config: ${err.message}`);
+    process.exitCode = 1;
+    return;
+  }
+  // bodyParser off: the backend controller reads bodies itself, with the maxFrameSize limit and any content type.
+  const app = await NestFactory.create(ServerModule.fromConfig(config), {
+    bodyParser: false,
+    logger: process.env.SNORKY_DEBUG ? ['error', 'warn', 'log', 'debug', 'verbose'] : ['error', 'warn', 'log'],
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      logger.log(`${signal}: closing connections and listeners`);
+      app.close().then(
+        () => process.exit(0),
+        (err) => {
+          logger.error(err instanceof Error ? err.stack : String(err));
+          process.exit(1);
+        },
+      );
+    });
+  }
+  await app.listen(config.frontend.port, config.frontend.host);
+  const frontend = app.getHttpServer().address() as AddressInfo;
+  logger.log(`frontend listening on ws://${config.frontend.host}:${frontend.port}${config.frontend.path}`);
+  const backendPort = app.get(EndpointListeners).port('backend');
+  logger.log(`backend listening on http://${config.backend.host}:${backendPort}${config.backend.path}`);
+}
+
+main().catch((err) => {
+  new Logger('SnorkyServer').error(err instanceof Error ? err.stack : String(err));
+  process.exit(1);
+});

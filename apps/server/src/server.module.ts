@@ -1,0 +1,33 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { SnorkyModule, SnorkyModuleOptions } from '@snorky/nest';
+import { apiKeysOf } from './config/load-config';
+import { ServerConfig } from './config/server-config';
+import { SERVICE_TYPES } from './services/service-types';
+
+/** The standalone server is SnorkyModule plus the services its config lists: no code of its own in the path. */
+@Module({})
+export class ServerModule {
+  static fromConfig(config: ServerConfig): DynamicModule {
+    return {
+      module: ServerModule,
+      imports: [SnorkyModule.forRoot(snorkyOptionsOf(config))],
+      providers: config.services.flatMap((entry) => SERVICE_TYPES[entry.type].providers(entry)),
+    };
+  }
+}
+
+export function snorkyOptionsOf(config: ServerConfig): SnorkyModuleOptions {
+  const { frontend, backend } = config;
+  return {
+    // The frontend is the app's own HTTP listener (see main.ts); the backend gets a listener of its own.
+    frontend: {
+      path: frontend.path,
+      pingInterval: frontend.pingInterval,
+      allowedOrigins: frontend.allowedOrigins,
+      sockjsPrefix: frontend.sockjsPrefix,
+    },
+    backend: { path: backend.path, host: backend.host, port: backend.port, apiKeys: apiKeysOf(config) },
+    maxFrameSize: config.maxFrameSize,
+    cluster: config.cluster,
+  };
+}
