@@ -1,17 +1,35 @@
+import { Injectable } from '@nestjs/common';
+import { PubSubBackend, PubSubService, SnorkyService } from '@snorky/nest';
 import { PubSub, RpcCallError, Snorky, type PubSubMessage } from '@snorky/client';
 import { backendCall, connectClient, nextEvent, record, startClientTestServer, waitFor, type ClientTestServer } from './support/client-server';
+
+/** A "private" pub/sub: only the backend may publish. */
+@SnorkyService('announcements')
+class Announcements extends PubSubService {
+  override canPublish(): boolean {
+    return false;
+  }
+}
+
+@Injectable()
+@SnorkyService('announcements_backend', { registry: 'backend' })
+class AnnouncementsBackend extends PubSubBackend {
+  constructor(pubsub: Announcements) {
+    super(pubsub);
+  }
+}
 
 /** The PubSub connector against the real PubSub service (PROTOCOL §3). */
 describe('client PubSub', () => {
   let server: ClientTestServer;
-  let alice: Snorky<{ pubsub: typeof PubSub }>;
+  let alice: Snorky<{ pubsub: typeof PubSub; announcements: typeof PubSub }>;
   let bob: Snorky<{ pubsub: typeof PubSub }>;
 
   beforeAll(async () => {
-    server = await startClientTestServer();
+    server = await startClientTestServer(0, { providers: [Announcements, AnnouncementsBackend] });
   });
   beforeEach(async () => {
-    alice = await connectClient(server.wsUrl, { pubsub: PubSub });
+    alice = await connectClient(server.wsUrl, { pubsub: PubSub, announcements: PubSub });
     bob = await connectClient(server.wsUrl, { pubsub: PubSub });
   });
   afterEach(() => {
@@ -60,5 +78,14 @@ describe('client PubSub', () => {
     await expect(alice.services.pubsub.subscribe({ channel: 'twice' })).rejects.toEqual(new RpcCallError('Already subscribed', 'pubsub', 'subscribe'));
     await expect(alice.services.pubsub.unsubscribe({ channel: 'never' })).rejects.toThrow('Not subscribed');
     await expect(alice.services.pubsub.subscribe({} as { channel: unknown })).rejects.toThrow('Invalid params');
+  });
+
+  it('connects to a private pub/sub: Not authorized to publish, backend publications arrive', async () => {
+    const announcements = alice.services.announcements;
+    await announcements.subscribe({ channel: 'all' });
+    await expect(announcements.publish({ channel: 'all', message: 'spam' })).rejects.toEqual(new RpcCallError('Not authorized', 'announcements', 'publish'));
+    const received = nextEvent(announcements.messagePublished);
+    await backendCall(server.backendUrl, 'announcements_backend', 'publish', { channel: 'all', message: 'official' });
+    expect(await received).toEqual({ type: 'message', channel: 'all', message: 'official' });
   });
 });

@@ -119,6 +119,11 @@ describe('client reconnect', () => {
     await new Promise((r) => setTimeout(r, 600));
     expect(retries.length).toBe(attempts);
     expect(snorky.isConnected).toBe(false);
+
+    // connect() after disconnect() is a fresh session.
+    snorky.connect();
+    expect(await nextEvent(snorky.connected)).toEqual({ reconnected: false });
+    snorky.disconnect();
   });
 
   it('does not reconnect with reconnect: false', async () => {

@@ -174,6 +174,9 @@ export class Snorky<M extends ServiceClasses = ServiceClasses> {
     this.socket = null;
     this.currentState = 'closed';
     this.queue = [];
+    // A later connect() starts a new session, not a reconnection.
+    this.hasBeenConnected = false;
+    this.failedAttempts = 0;
     if (socket) {
       detach(socket);
       try {
