@@ -24,6 +24,8 @@ const PAGE = `<!doctype html>
     item.textContent = publication.message.text;
     document.getElementById('news').appendChild(item);
   });
+  snorky.connected.add(function (e) { if (e.reconnected) document.body.setAttribute('data-reconnected', 'yes'); });
+  snorky.services.pubsub.subscriptionsRestored.add(function (e) { document.body.setAttribute('data-restored', JSON.stringify(e.restored)); });
   snorky.services.pubsub.subscribe({ channel: 'news' }).then(
     function () { document.title = 'subscribed'; },
     function (error) { document.title = 'failed: ' + error.message; }
@@ -98,5 +100,18 @@ describe('browser bundle in Chromium', () => {
       };
     });
     expect(shape).toEqual({ isClass: true, self: true, names: [], nested: true, usesNativeWebSocket: true, version: require('../../libs/client/package.json').version });
+  });
+
+  it('reconnects by itself after the server restarts and shows publications again', async () => {
+    const port = server.port;
+    await server.close();
+    await new Promise((r) => setTimeout(r, 200));
+    server = await startClientTestServer(port, { controllers: [PageController] });
+    await page.waitForSelector('body[data-restored]', { timeout: 15000 });
+    expect(await page.getAttribute('body', 'data-reconnected')).toBe('yes');
+    expect(JSON.parse((await page.getAttribute('body', 'data-restored'))!)).toEqual(['news']);
+    await backendCall(server.backendUrl, 'pubsub_backend', 'publish', { channel: 'news', message: { text: 'Still here' } });
+    await page.waitForFunction(() => document.querySelectorAll('#news li').length === 2, undefined, { timeout: 10000 });
+    expect(await page.locator('#news li').allTextContents()).toEqual(['Hello, browser', 'Still here']);
   });
 });
