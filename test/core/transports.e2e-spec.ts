@@ -1,0 +1,120 @@
+import { Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import SockJS from 'sockjs-client';
+import type { AddressInfo } from 'net';
+import { EndpointListeners, PubSubBackend, PubSubService, SnorkyModule, SnorkyModuleOptions } from '@snorky/nest';
+import { postBackend, startSnorkyApp, TEST_API_KEY } from '../support/snorky-app';
+import { TestSocket } from '../support/ws-client';
+import { CalculatorService } from './examples/calculator.service';
+import { ProtocolProbeService } from './examples/protocol-probe.service';
+
+/** PROTOCOL §5 transports: keep-alive ping, origins, SockJS, own listeners, forRootAsync. */
+describe('transports', () => {
+  it('pings WebSocket clients at the configured interval', async () => {
+    const server = await startSnorkyApp([CalculatorService], { frontend: { pingInterval: 0.1 } });
+    const socket = await TestSocket.open(server.wsUrl);
+    let pings = 0;
+    socket.ws.on('ping', () => pings++);
+    await new Promise((r) => setTimeout(r, 450));
+    expect(pings).toBeGreaterThanOrEqual(3);
+    expect(socket.isOpen).toBe(true); // ws answers pongs by itself, so the server keeps it
+    await socket.close();
+    await server.close();
+  });
+
+  it('does not ping when pingInterval is 0', async () => {
+    const server = await startSnorkyApp([CalculatorService], { frontend: { pingInterval: 0 } });
+    const socket = await TestSocket.open(server.wsUrl);
+    let pings = 0;
+    socket.ws.on('ping', () => pings++);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(pings).toBe(0);
+    await socket.close();
+    await server.close();
+  });
+
+  it('accepts only allowed origins when an allowlist is set', async () => {
+    const server = await startSnorkyApp([CalculatorService], { frontend: { allowedOrigins: ['https://app.example'] } });
+    const allowed = await TestSocket.open(server.wsUrl, { origin: 'https://app.example' });
+    expect((await allowed.call('calculator', 'sum', { number1: 1, number2: 1 }, 0)).message.data).toBe(2);
+    await expect(TestSocket.open(server.wsUrl, { origin: 'https://evil.example' })).rejects.toThrow(/403/);
+    await expect(TestSocket.open(server.wsUrl)).rejects.toThrow(/403/);
+    await allowed.close();
+    await server.close();
+  });
+
+  it('serves the same frontend registry over SockJS', async () => {
+    const server = await startSnorkyApp([PubSubService, PubSubBackend, ProtocolProbeService], { frontend: { sockjsPrefix: '/sockjs' } });
+    const sock = new SockJS(`http://127.0.0.1:${server.port}/sockjs`);
+    const frames: any[] = [];
+    await new Promise<void>((resolve, reject) => {
+      sock.onopen = () => resolve();
+      sock.onerror = reject;
+    });
+    sock.onmessage = (e: { data: string }) => frames.push(JSON.parse(e.data));
+    const wait = async (n: number) => {
+      for (let i = 0; i < 100 && frames.length < n; i++) await new Promise((r) => setTimeout(r, 20));
+      return frames[n - 1];
+    };
+    sock.send(JSON.stringify({ service: 'probe', message: { command: 'whoami', params: {}, callId: 0 } }));
+    expect(await wait(1)).toEqual({ service: 'probe', message: { type: 'response', callId: 0, data: 'sockjs' } });
+    sock.send('not json at all');
+    sock.send(JSON.stringify({ service: 'pubsub', message: { command: 'subscribe', params: { channel: 'c' }, callId: 1 } }));
+    expect((await wait(2)).message).toEqual({ type: 'response', callId: 1, data: null });
+    await postBackend(server.backendUrl, { service: 'pubsub_backend', message: { command: 'publish', params: { channel: 'c', message: 'to sockjs' } } });
+    expect(await wait(3)).toEqual({ service: 'pubsub', message: { type: 'message', channel: 'c', message: 'to sockjs' } });
+    // WebSocket still works beside SockJS on the same server.
+    const socket = await TestSocket.open(server.wsUrl);
+    expect((await socket.call('probe', 'whoami', {}, 0)).message.data).toBe('websocket');
+    await socket.close();
+    sock.close();
+    await server.close();
+  });
+
+  it('runs frontend and backend on listeners of their own', async () => {
+    const server = await startSnorkyApp([PubSubService, PubSubBackend], {
+      frontend: { port: 0, host: '127.0.0.1' },
+      backend: { port: 0, host: '127.0.0.1', apiKeys: [TEST_API_KEY] },
+    });
+    const listeners = server.app.get(EndpointListeners);
+    const frontendPort = listeners.port('frontend')!;
+    const backendPort = listeners.port('backend')!;
+    expect(new Set([frontendPort, backendPort, server.port]).size).toBe(3);
+    const socket = await TestSocket.open(`ws://127.0.0.1:${frontendPort}/ws`);
+    await socket.call('pubsub', 'subscribe', { channel: 'x' }, 0);
+    const envelope = { service: 'pubsub_backend', message: { command: 'publish', params: { channel: 'x', message: 1 } } };
+    expect((await postBackend(`http://127.0.0.1:${backendPort}/backend`, envelope)).status).toBe(200);
+    expect((await socket.next()).message).toEqual({ type: 'message', channel: 'x', message: 1 });
+    expect((await postBackend(server.backendUrl, envelope)).status).toBe(404); // not on the app's listener
+    expect((await postBackend(`http://127.0.0.1:${backendPort}/other`, envelope)).status).toBe(404);
+    await expect(TestSocket.open(server.wsUrl)).rejects.toThrow(); // nor the WebSocket
+    await socket.close();
+    await server.close();
+  });
+
+  it('configures with forRootAsync (options from a factory)', async () => {
+    @Module({ providers: [{ provide: 'KEYS', useValue: ['async-key'] }], exports: ['KEYS'] })
+    class KeysModule {}
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        SnorkyModule.forRootAsync({
+          imports: [KeysModule],
+          inject: ['KEYS'],
+          backendPath: '/snorky-backend',
+          useFactory: async (keys: string[]): Promise<SnorkyModuleOptions> => ({ frontend: { path: '/live' }, backend: { apiKeys: keys } }),
+        }),
+      ],
+      providers: [CalculatorService, PubSubService, PubSubBackend],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await app.listen(0, '127.0.0.1');
+    const port = (app.getHttpServer().address() as AddressInfo).port;
+    const socket = await TestSocket.open(`ws://127.0.0.1:${port}/live`);
+    expect((await socket.call('calculator', 'sum', { number1: 20, number2: 22 }, 0)).message.data).toBe(42);
+    const envelope = { service: 'pubsub_backend', message: { command: 'publish', params: { channel: 'x', message: 1 } } };
+    expect((await postBackend(`http://127.0.0.1:${port}/snorky-backend`, envelope, 'async-key')).status).toBe(200);
+    expect((await postBackend(`http://127.0.0.1:${port}/snorky-backend`, envelope, TEST_API_KEY)).status).toBe(401);
+    await socket.close();
+    await app.close();
+  });
+});
