@@ -1,0 +1,3 @@
+export * from './subscribable';
+export * from './snorky-subscriber';
+export { columnsToJson } from './entity-json';
