@@ -5,6 +5,15 @@
 import { SnorkyBackend, SnorkyError, SnorkyHttpTransport, SnorkyTransportError } from '@snorky/backend';
 import { closedPortUrl, HttpPeer, replyJson, rpcReply } from './support/http-peer';
 
+/** The rejection of `promise`; fails when it resolves. */
+const failure = (promise: Promise<unknown>): Promise<any> =>
+  promise.then(
+    (value) => {
+      throw new Error(`expected a rejection, got ${JSON.stringify(value)}`);
+    },
+    (error) => error,
+  );
+
 describe('SnorkyBackend over HTTP', () => {
   let peer: HttpPeer;
   const backend = (options: { timeout?: number; url?: string } = {}) =>
@@ -44,7 +53,7 @@ describe('SnorkyBackend over HTTP', () => {
 
   it('rejects an RPC error with SnorkyError carrying the protocol text verbatim', async () => {
     peer.answer = rpcReply({ type: 'error', message: 'No such dealer' });
-    const error = await backend().call('datasync_backend', 'authorizeSubscription', { items: [] }).catch((e) => e);
+    const error = await failure(backend().call('datasync_backend', 'authorizeSubscription', { items: [] }));
     expect(error).toBeInstanceOf(SnorkyError);
     expect(error).not.toBeInstanceOf(SnorkyTransportError);
     expect(error.message).toBe('No such dealer');
@@ -61,7 +70,7 @@ describe('SnorkyBackend over HTTP', () => {
       res.writeHead(status, { 'Content-Type': 'text/plain' });
       res.end(body);
     };
-    const error = await backend().call('svc', 'cmd').catch((e) => e);
+    const error = await failure(backend().call('svc', 'cmd'));
     expect(error).toBeInstanceOf(SnorkyTransportError);
     expect(error).not.toBeInstanceOf(SnorkyError);
     expect(error.status).toBe(status);
@@ -71,7 +80,7 @@ describe('SnorkyBackend over HTTP', () => {
 
   it('maps a non-JSON body to SnorkyTransportError', async () => {
     peer.answer = (_req, res) => replyJson(res, 200, '<html>proxy error</html>');
-    const error = await backend().call('svc', 'cmd').catch((e) => e);
+    const error = await failure(backend().call('svc', 'cmd'));
     expect(error).toBeInstanceOf(SnorkyTransportError);
     expect(error.status).toBe(200);
     expect(error.body).toBe('<html>proxy error</html>');
@@ -89,7 +98,7 @@ describe('SnorkyBackend over HTTP', () => {
 
   it('maps an unreachable server to SnorkyTransportError naming the cause', async () => {
     const url = await closedPortUrl();
-    const error = await backend({ url }).call('svc', 'cmd').catch((e) => e);
+    const error = await failure(backend({ url }).call('svc', 'cmd'));
     expect(error).toBeInstanceOf(SnorkyTransportError);
     expect(error.status).toBeUndefined();
     expect(error.message).toContain('ECONNREFUSED');
@@ -99,7 +108,7 @@ describe('SnorkyBackend over HTTP', () => {
   it('gives up after the timeout with SnorkyTransportError', async () => {
     peer.answer = () => undefined; // never answers
     const started = Date.now();
-    const error = await backend({ timeout: 300 }).call('svc', 'cmd').catch((e) => e);
+    const error = await failure(backend({ timeout: 300 }).call('svc', 'cmd'));
     expect(error).toBeInstanceOf(SnorkyTransportError);
     expect(error.message).toMatch(/did not answer within 300 ms/);
     expect(Date.now() - started).toBeGreaterThanOrEqual(280);
@@ -111,7 +120,7 @@ describe('SnorkyBackend over HTTP', () => {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.write('{"service":');
     };
-    const error = await backend({ timeout: 300 }).call('svc', 'cmd').catch((e) => e);
+    const error = await failure(backend({ timeout: 300 }).call('svc', 'cmd'));
     expect(error).toBeInstanceOf(SnorkyTransportError);
     expect(error.message).toMatch(/did not answer/);
   });
