@@ -30,7 +30,7 @@ export interface SnorkySubscriberOptions {
    * `'raise'`: reject the save()/transaction() call with the publish error (after the commit).
    */
   publishErrors?: 'log' | 'raise';
-  /** Default: console. A Nest `Logger` fits. */
+  /** Default: console.error / console.warn (no debug lines). A Nest `Logger` fits. */
   logger?: SnorkySubscriberLogger;
 }
 
@@ -53,6 +53,8 @@ export class SnorkySubscriber implements EntitySubscriberInterface<ObjectLiteral
   private readonly pending = new WeakMap<QueryRunner, Delta[][]>();
   /** delete data captured before remove (TypeORM clears the primary key of a removed entity). */
   private readonly removing = new WeakMap<ObjectLiteral, unknown>();
+  /** Properties an updated entity had before save(): TypeORM then fills the others with null. */
+  private readonly updating = new WeakMap<ObjectLiteral, Set<string>>();
   private readonly warned = new Set<string>();
   /** The last batch sent: the next one waits for it, so subscribers see batches in commit order. */
   private tail: Promise<unknown> = Promise.resolve();
@@ -62,7 +64,7 @@ export class SnorkySubscriber implements EntitySubscriberInterface<ObjectLiteral
     options: SnorkySubscriberOptions = {},
   ) {
     this.publishErrors = options.publishErrors ?? 'log';
-    this.logger = options.logger ?? console;
+    this.logger = options.logger ?? { error: (m) => console.error(m), warn: (m) => console.warn(m) };
   }
 
   /** Registers this subscriber with a DataSource (initialized or not); returns it for chaining. */
@@ -85,6 +87,12 @@ export class SnorkySubscriber implements EntitySubscriberInterface<ObjectLiteral
     return this.record(event.queryRunner, { type: 'insert', model: registration.model, data });
   }
 
+  beforeUpdate(event: UpdateEvent<ObjectLiteral>): void {
+    if (!event.entity || !subscribableRegistration(event.metadata.target)) return;
+    const given = Object.keys(event.entity).filter((key) => event.entity![key] !== undefined);
+    this.updating.set(event.entity, new Set(given));
+  }
+
   afterUpdate(event: UpdateEvent<ObjectLiteral>): Promise<void> | void {
     const registration = subscribableRegistration(event.metadata.target);
     if (!registration) return;
@@ -95,7 +103,8 @@ export class SnorkySubscriber implements EntitySubscriberInterface<ObjectLiteral
     }
     const { metadata } = event;
     const oldData = this.json(metadata, registration.toJson, mergedEntity(metadata, event.databaseEntity));
-    const newData = this.json(metadata, registration.toJson, mergedEntity(metadata, event.databaseEntity, event.entity));
+    const changes = this.givenValues(event.entity);
+    const newData = this.json(metadata, registration.toJson, mergedEntity(metadata, event.databaseEntity, changes));
     return this.record(event.queryRunner, { type: 'update', model: registration.model, newData, oldData });
   }
 
@@ -169,6 +178,22 @@ export class SnorkySubscriber implements EntitySubscriberInterface<ObjectLiteral
       return;
     }
     return this.record(event.queryRunner, { type: 'delete', model: registration.model, data });
+  }
+
+  /**
+   * The values save() was given, plus what TypeORM generated (update date, version), without the nulls
+   * it writes into properties a partial entity did not have (those columns kept their stored values).
+   */
+  private givenValues(entity: ObjectLiteral | undefined): ObjectLiteral | undefined {
+    const given = entity ? this.updating.get(entity) : undefined;
+    if (!entity || !given) return entity;
+    this.updating.delete(entity);
+    const values: ObjectLiteral = {};
+    for (const [key, value] of Object.entries(entity)) {
+      if (value === null && !given.has(key)) continue;
+      values[key] = value;
+    }
+    return values;
   }
 
   private json(metadata: EntityMetadata, toJson: ((entity: any) => unknown) | undefined, entity: ObjectLiteral): unknown {
