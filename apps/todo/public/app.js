@@ -1,0 +1,277 @@
+/*
+ * The ToDo demo page: TodoMVC on the Snorky client SDK, no framework.
+ *
+ * Data flow: every action is a REST call; nothing changes on screen until the server's delta
+ * arrives through DataSync — the same path another window's changes take, so all windows show
+ * the same thing. On load (and after a reconnect) the page asks for the list with
+ * `X-Snorky: Subscribe`, fills its array with the answer and acquires the token it got.
+ */
+(function () {
+  'use strict';
+
+  var RETRY_MS = 1000;
+  var ENTER = 'Enter';
+  var ESCAPE = 'Escape';
+
+  var list = new URLSearchParams(location.search).get('list') || 'default';
+  var api = '/api/todos';
+  var listParam = '?list=' + encodeURIComponent(list);
+
+  var $ = function (selector) { return document.querySelector(selector); };
+  var ui = {
+    newTodo: $('.new-todo'),
+    main: $('.main'),
+    toggleAll: $('.toggle-all'),
+    todoList: $('.todo-list'),
+    footer: $('.footer'),
+    count: $('.todo-count'),
+    clearCompleted: $('.clear-completed'),
+    filters: document.querySelectorAll('.filters a'),
+    listName: $('.list-name'),
+    connection: $('.connection'),
+    problem: $('.problem'),
+  };
+  ui.listName.textContent = list;
+  ui.listName.href = listParam;
+  document.title = (list === 'default' ? '' : list + ' • ') + document.title;
+
+  // ---- state, kept in sync by DataSync ---------------------------------------------------
+
+  var todos = [];
+  var processor = new Snorky.CollectionDeltaProcessor({ Todo: new Snorky.ArrayCollection(todos) });
+  var wsUrl = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws';
+  var snorky = new Snorky(wsUrl, { datasync: Snorky.DataSync }, { reconnect: { initialDelay: 300, maxDelay: 3000 } });
+  var datasync = snorky.services.datasync;
+  var editingId = null;
+
+  datasync.deltaReceived.add(function (delta) {
+    if (processor.processDelta(delta)) render();
+  });
+
+  // ---- subscription: fetch + acquire, again after every reconnect ------------------------
+
+  var generation = 0; // a newer refresh makes older ones moot
+  var synced = false;
+  var activeToken = null;
+  var retryTimer = null;
+
+  function refresh() {
+    var mine = ++generation;
+    clearTimeout(retryTimer);
+    synced = false;
+    showConnection();
+    var token;
+    fetch(api + listParam, { headers: { 'X-Snorky': 'Subscribe' }, cache: 'no-store' })
+      .then(function (res) {
+        if (!res.ok) throw new Error('loading the list failed: HTTP ' + res.status);
+        token = res.headers.get('X-Subscription-Token');
+        if (!token) throw new Error('the server sent no subscription token');
+        return res.json();
+      })
+      .then(function (data) {
+        if (mine !== generation) return;
+        todos.splice.apply(todos, [0, todos.length].concat(data));
+        render();
+        // Deltas that happened since the server authorized the token arrive first, then live ones.
+        return datasync.acquireSubscription({ token: token }).then(function () {
+          if (mine !== generation) {
+            datasync.cancelSubscription({ token: token }).catch(function () {});
+            return;
+          }
+          if (activeToken && activeToken !== token) datasync.cancelSubscription({ token: activeToken }).catch(function () {});
+          activeToken = token;
+          synced = true;
+          showConnection();
+        });
+      })
+      .catch(function (error) {
+        if (mine !== generation) return;
+        // A dropped socket reports the subscription lost on reconnect, which refreshes; anything
+        // else (server down, token expired) is retried here.
+        if (error && error.name === 'ConnectionLostError') return;
+        retryTimer = setTimeout(function () { if (mine === generation) refresh(); }, RETRY_MS);
+      });
+  }
+
+  datasync.subscriptionLost.add(function (event) {
+    if (event.token === activeToken) activeToken = null;
+    refresh();
+  });
+
+  // ---- connection indicator -------------------------------------------------------------
+
+  var everConnected = false;
+  snorky.connected.add(function () { everConnected = true; showConnection(); });
+  snorky.disconnected.add(showConnection);
+  snorky.reconnecting.add(showConnection);
+
+  function showConnection() {
+    var state;
+    if (snorky.isConnected && synced) state = 'connected';
+    else if (everConnected || snorky.state === 'reconnecting') state = 'reconnecting';
+    else state = 'connecting';
+    if (snorky.state === 'closed') state = 'offline';
+    ui.connection.dataset.state = state;
+    ui.connection.textContent = state;
+  }
+
+  // ---- rendering: keyed, so an open editor survives other windows' changes ---------------
+
+  var itemsById = new Map();
+
+  function filterName() {
+    var route = location.hash.replace(/^#\/?/, '');
+    return route === 'active' || route === 'completed' ? route : 'all';
+  }
+
+  function render() {
+    var filter = filterName();
+    var sorted = todos.slice().sort(function (a, b) { return a.id - b.id; });
+    var visible = sorted.filter(function (todo) {
+      return filter === 'all' || (filter === 'completed') === Boolean(todo.completed);
+    });
+    var seen = new Set();
+    visible.forEach(function (todo, index) {
+      seen.add(todo.id);
+      var li = itemsById.get(todo.id) || createItem(todo.id);
+      updateItem(li, todo);
+      if (ui.todoList.children[index] !== li) ui.todoList.insertBefore(li, ui.todoList.children[index] || null);
+    });
+    itemsById.forEach(function (li, id) {
+      if (seen.has(id)) return;
+      if (id === editingId) editingId = null;
+      li.remove();
+      itemsById.delete(id);
+    });
+
+    var active = sorted.filter(function (todo) { return !todo.completed; }).length;
+    var completed = sorted.length - active;
+    ui.main.hidden = sorted.length === 0;
+    ui.footer.hidden = sorted.length === 0;
+    ui.toggleAll.checked = sorted.length > 0 && active === 0;
+    ui.count.innerHTML = '<strong>' + active + '</strong> ' + (active === 1 ? 'item' : 'items') + ' left';
+    ui.clearCompleted.hidden = completed === 0;
+    ui.filters.forEach(function (a) {
+      a.classList.toggle('selected', a.getAttribute('href') === (filter === 'all' ? '#/' : '#/' + filter));
+    });
+  }
+
+  function createItem(id) {
+    var li = document.createElement('li');
+    li.dataset.id = String(id);
+    li.innerHTML =
+      '<div class="view"><input class="toggle" type="checkbox"><label></label><button class="destroy" aria-label="Delete"></button></div>' +
+      '<input class="edit">';
+    itemsById.set(id, li);
+    return li;
+  }
+
+  function updateItem(li, todo) {
+    li.classList.toggle('completed', Boolean(todo.completed));
+    li.querySelector('.toggle').checked = Boolean(todo.completed);
+    var label = li.querySelector('label');
+    if (label.textContent !== todo.title) label.textContent = todo.title;
+  }
+
+  // ---- actions: REST calls; the screen changes when the delta comes back -----------------
+
+  function request(method, path, body) {
+    var sep = path.indexOf('?') === -1 ? '?' : '&';
+    var url = api + path + sep + listParam.slice(1);
+    var init = { method: method, headers: {} };
+    if (body !== undefined) {
+      init.headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    return fetch(url, init).then(function (res) {
+      if (res.ok) { showProblem(null); return; }
+      return res.json().then(
+        function (error) { showProblem(error.message || 'HTTP ' + res.status); },
+        function () { showProblem('HTTP ' + res.status); },
+      );
+    }, function () {
+      showProblem('The server is not reachable; try again in a moment.');
+    });
+  }
+
+  function showProblem(text) {
+    // A refused change leaves the screen as the server has it (e.g. a checkbox clicked in vain).
+    if (text) render();
+    ui.problem.hidden = !text;
+    ui.problem.textContent = text || '';
+  }
+
+  function todoOf(element) {
+    var li = element.closest('li');
+    return li ? { li: li, id: Number(li.dataset.id) } : null;
+  }
+
+  ui.newTodo.addEventListener('keydown', function (event) {
+    if (event.key !== ENTER) return;
+    var title = ui.newTodo.value.trim();
+    if (!title) return;
+    ui.newTodo.value = '';
+    request('POST', '', { title: title });
+  });
+
+  ui.toggleAll.addEventListener('change', function () {
+    request('POST', '/toggle-all', { completed: ui.toggleAll.checked });
+  });
+
+  ui.clearCompleted.addEventListener('click', function () {
+    request('POST', '/clear-completed');
+  });
+
+  ui.todoList.addEventListener('change', function (event) {
+    if (!event.target.classList.contains('toggle')) return;
+    var item = todoOf(event.target);
+    request('PATCH', '/' + item.id, { completed: event.target.checked });
+  });
+
+  ui.todoList.addEventListener('click', function (event) {
+    if (!event.target.classList.contains('destroy')) return;
+    request('DELETE', '/' + todoOf(event.target).id);
+  });
+
+  ui.todoList.addEventListener('dblclick', function (event) {
+    if (event.target.tagName !== 'LABEL') return;
+    var item = todoOf(event.target);
+    var edit = item.li.querySelector('.edit');
+    editingId = item.id;
+    item.li.classList.add('editing');
+    edit.value = event.target.textContent;
+    edit.focus();
+    edit.setSelectionRange(edit.value.length, edit.value.length);
+  });
+
+  function finishEditing(edit, save) {
+    var item = todoOf(edit);
+    if (!item || !item.li.classList.contains('editing')) return;
+    item.li.classList.remove('editing');
+    editingId = null;
+    if (!save) return;
+    var title = edit.value.trim();
+    var current = item.li.querySelector('label').textContent;
+    if (!title) request('DELETE', '/' + item.id);
+    else if (title !== current) request('PATCH', '/' + item.id, { title: title });
+  }
+
+  ui.todoList.addEventListener('keydown', function (event) {
+    if (!event.target.classList.contains('edit')) return;
+    if (event.key === ENTER) finishEditing(event.target, true);
+    else if (event.key === ESCAPE) finishEditing(event.target, false);
+  });
+
+  // blur does not bubble; focusout does.
+  ui.todoList.addEventListener('focusout', function (event) {
+    if (event.target.classList.contains('edit')) finishEditing(event.target, true);
+  });
+
+  window.addEventListener('hashchange', render);
+
+  // For tests and the curious: the live array and the connection.
+  window.todoApp = { todos: todos, snorky: snorky, list: list, refresh: refresh };
+
+  render();
+  refresh();
+})();
