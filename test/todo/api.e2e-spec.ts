@@ -175,7 +175,7 @@ describe.each(backends)('ToDo REST API on %s', (_name, databaseUrl) => {
     });
 
     it('gives no token without the header, or with another value', async () => {
-      for (const headers of [{}, { 'X-Snorky': 'Nope' }]) {
+      for (const headers of [{}, { 'X-Snorky': 'Nope' }] as Record<string, string>[]) {
         const res = await api(server.base, 'GET', `/api/todos${q()}`, undefined, headers);
         expect(res.status).toBe(200);
         expect(res.headers.get('x-subscription-token')).toBeNull();

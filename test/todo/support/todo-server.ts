@@ -57,7 +57,9 @@ export async function startTodoTestServer(options: TodoTestServerOptions = {}): 
 
 /** Checks that PostgreSQL answers, failing with what is missing rather than a driver stack. */
 export async function requirePostgres(url = POSTGRES_URL): Promise<void> {
-  const { Client } = await import('pg');
+  // pg ships no type declarations (and @types/pg is not installed): typed loosely, used for one probe.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { Client } = require('pg') as { Client: new (config: object) => { connect(): Promise<void>; query(sql: string): Promise<unknown>; end(): Promise<void> } };
   const client = new Client({ connectionString: url, connectionTimeoutMillis: 3000 });
   try {
     await client.connect();
