@@ -255,6 +255,11 @@ describe('SnorkySubscriber (TypeORM)', () => {
     });
   });
 
+  it('refuses to attach to a DataSource that is not initialized yet (initialize() would drop it)', () => {
+    const fresh = new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [Task] });
+    expect(() => new SnorkySubscriber(new RecordingPublisher()).attach(fresh)).toThrow(/after dataSource.initialize\(\)/);
+  });
+
   it('works with SnorkyBackend as publisher: one POST per transaction', async () => {
     const peer = await new HttpPeer().start();
     try {

@@ -67,8 +67,14 @@ export class SnorkySubscriber implements EntitySubscriberInterface<ObjectLiteral
     this.logger = options.logger ?? { error: (m) => console.error(m), warn: (m) => console.warn(m) };
   }
 
-  /** Registers this subscriber with a DataSource (initialized or not); returns it for chaining. */
+  /**
+   * Registers this subscriber with an initialized DataSource; returns it for chaining.
+   * (initialize() replaces the DataSource's subscriber list, so attaching earlier would be lost.)
+   */
   attach(dataSource: DataSource): this {
+    if (!dataSource.isInitialized) {
+      throw new Error('SnorkySubscriber.attach() needs an initialized DataSource: call it after dataSource.initialize()');
+    }
     if (!dataSource.subscribers.includes(this)) dataSource.subscribers.push(this);
     return this;
   }
