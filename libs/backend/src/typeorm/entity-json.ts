@@ -8,9 +8,10 @@ import type { EntityMetadata, ObjectLiteral } from 'typeorm';
 export function columnsToJson(metadata: EntityMetadata, entity: ObjectLiteral): Record<string, unknown> {
   const data: Record<string, unknown> = {};
   for (const column of metadata.columns) {
-    const value = column.getEntityValue(entity);
+    const value = column.getEntityValue(entity); // a join column gives the related row's key
     if (value === undefined) continue;
-    const path = column.propertyPath.split('.');
+    // Not propertyPath: for a join column that is "owner.id", and the value is already the id.
+    const path = [...(column.embeddedMetadata?.parentPropertyNames ?? []), column.propertyName];
     let target = data;
     for (const key of path.slice(0, -1)) {
       target = (target[key] ??= {}) as Record<string, unknown>;
