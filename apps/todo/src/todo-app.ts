@@ -25,7 +25,6 @@ export async function startTodoApp(options: TodoAppOptions): Promise<RunningTodo
   // Own JSON parser so that its syntax errors can be answered as JSON 400s.
   app.use(json({ limit: '64kb' }), jsonSyntaxErrors, requireObjectBody);
   app.useGlobalPipes(todoValidationPipe());
-  app.enableShutdownHooks();
   serveStaticFiles(app, options.publicDir, options.clientBundle);
   await (options.host ? app.listen(options.port, options.host) : app.listen(options.port));
   const port = (app.getHttpServer().address() as AddressInfo).port;
