@@ -41,7 +41,7 @@ describe('DataSync in the standalone server (declarative dealers)', () => {
     const [all, byOwner, byTeam, filtered] = sockets;
     const tokens = await Promise.all([
       token([{ dealer: 'AllTasks', query: null }]),
-      token([{ dealer: 'TasksByOwner', query: { name: 'ann' } }]),
+      token([{ dealer: 'TasksByOwner', query: { team: 'red', name: 'ann' } }]), // by value, any key order
       token([{ dealer: 'TasksByTeam', query: 'red' }]),
       token([{ dealer: 'FilteredTasks', query: ['and', ['==', 'owner.team', 'red'], ['>=', 'priority', 2]] }]),
     ]);
