@@ -28,6 +28,10 @@ export interface BackendEndpointOptions {
 export interface ClusterOptions {
   /** Redis URL, e.g. 'redis://127.0.0.1:6379'. */
   redis: string;
+  /** Seconds start-up waits for Redis before failing. Default 5. */
+  connectTimeout?: number;
+  /** Prefix of every Redis key and channel; all nodes of one cluster use the same. Default 'snorky:'. */
+  keyPrefix?: string;
 }
 
 export interface SnorkyModuleOptions {

@@ -2,13 +2,27 @@ import { Provider } from '@nestjs/common';
 import { SNORKY_OPTIONS } from '../snorky.module-definition';
 import { SnorkyModuleOptions } from '../snorky-options';
 import { Broker, LocalBroker } from './broker';
+import { RedisBroker } from './redis-broker';
 
-/** The broker engine is chosen by options alone: services get the same `Broker` either way. */
+/**
+ * The broker engine is chosen by options alone: services get the same `Broker` either way.
+ * A cluster node connects before anything else starts, so an unreachable Redis is a start-up error.
+ */
 export const brokerProvider: Provider = {
   provide: Broker,
   inject: [SNORKY_OPTIONS],
-  useFactory: (options: SnorkyModuleOptions): Broker => {
-    if (options.cluster) throw new Error('cluster.redis: the Redis broker is not available in this build yet');
-    return new LocalBroker();
+  useFactory: async (options: SnorkyModuleOptions): Promise<Broker> => {
+    if (!options.cluster) return new LocalBroker();
+    const { redis, connectTimeout, keyPrefix } = options.cluster;
+    if (typeof redis !== 'string' || !/^rediss?:\/\//.test(redis)) {
+      throw new Error(`cluster.redis must be a redis:// URL (got ${JSON.stringify(redis)})`);
+    }
+    const broker = new RedisBroker({
+      url: redis,
+      keyPrefix,
+      connectTimeoutMs: connectTimeout === undefined ? undefined : connectTimeout * 1000,
+    });
+    await broker.connect();
+    return broker;
   },
 };

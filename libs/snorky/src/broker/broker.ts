@@ -1,30 +1,68 @@
 import type { Client } from '../client/client';
 import type { Frame } from '../protocol/envelope';
+import { DEFAULT_JOURNAL_MAX_ENTRIES, JournalOptions, JournalPosition } from './journal';
 
 export type BroadcastHandler = (payload: unknown) => void;
 
+/** The in-memory journal of one channel (single node): what `readJournal` serves from. */
+interface MemoryJournal {
+  options: JournalOptions;
+  seq: number;
+  entries: { seq: number; at: number; payload: unknown }[];
+}
+
+const LOCAL_EPOCH = 'local';
+
 /**
  * The fan-out seam. Services never loop over sockets: they publish a frame on a topic and every node
- * delivers it to its own local subscribers. `LocalBroker` is the single-node engine; a cluster engine
- * (Redis) overrides only `publish`/`broadcast` transport and calls `deliverLocal`/`emitLocal` on arrival.
+ * delivers it to its own local subscribers. `LocalBroker` is the single-node engine; `RedisBroker`
+ * (cluster) overrides the transport and calls `deliverLocal`/`emitLocal` on arrival.
  * Used as the injection token too (Nest style: an abstract class as token).
+ *
+ * Besides fan-out, the broker is the little shared memory nodes must agree on: journaled broadcast
+ * channels (read back between two positions) and claims (a value put once, taken once, with a TTL).
+ * The base class implements them in memory; a cluster engine shares them between nodes.
  */
 export abstract class Broker {
   private readonly topics = new Map<string, Set<Client>>();
   private readonly handlers = new Map<string, BroadcastHandler[]>();
+  private readonly journals = new Map<string, MemoryJournal>();
+  private readonly claims = new Map<string, { value: string; timer: ReturnType<typeof setTimeout> }>();
 
-  /** Subscribes a client of this node to `topic`. Idempotent. */
-  subscribe(topic: string, client: Client): void {
+  /** True when several nodes share this broker (state then lives outside the process). */
+  get clustered(): boolean {
+    return false;
+  }
+
+  /** Whether operations can reach the shared engine right now (always, on a single node). */
+  get available(): boolean {
+    return true;
+  }
+
+  /**
+   * Subscribes a client of this node to `topic`. Idempotent. Resolves once publications from every
+   * node reach it (a cluster engine may need a round trip); rejects with BrokerUnavailableError
+   * when that cannot be arranged now. The local subscription is in place either way.
+   */
+  subscribe(topic: string, client: Client): Promise<void> {
     let clients = this.topics.get(topic);
     if (!clients) this.topics.set(topic, (clients = new Set()));
+    const first = clients.size === 0;
     clients.add(client);
+    const ready = this.topicWanted(topic, first);
+    // Callers that do not await must not turn an outage into an unhandled rejection (a crash).
+    ready.catch(() => undefined);
+    return ready;
   }
 
   unsubscribe(topic: string, client: Client): void {
     const clients = this.topics.get(topic);
     if (!clients) return;
     clients.delete(client);
-    if (clients.size === 0) this.topics.delete(topic);
+    if (clients.size === 0) {
+      this.topics.delete(topic);
+      this.topicUnwanted(topic);
+    }
   }
 
   /** Number of local subscribers (for tests, metrics). */
@@ -42,6 +80,100 @@ export abstract class Broker {
     const list = this.handlers.get(channel) ?? [];
     list.push(handler);
     this.handlers.set(channel, list);
+    if (list.length === 1) this.channelWanted(channel);
+  }
+
+  // ---- journaled channels -------------------------------------------------------------------
+
+  /** Declares `channel` journaled (call before `onBroadcast`). */
+  keepJournal(channel: string, options: JournalOptions): void {
+    if (!this.journals.has(channel)) this.journals.set(channel, { options, seq: 0, entries: [] });
+  }
+
+  isJournaled(channel: string): boolean {
+    return this.journals.has(channel);
+  }
+
+  /** The last broadcast of `channel` this node's handlers received; undefined while not in sync. */
+  journalPosition(channel: string): JournalPosition | undefined {
+    const journal = this.journals.get(channel);
+    return journal ? { epoch: LOCAL_EPOCH, seq: journal.seq } : undefined;
+  }
+
+  /** The last broadcast of `channel` made anywhere (a round trip in a cluster). */
+  async journalHead(channel: string): Promise<JournalPosition> {
+    return this.journalPosition(channel) ?? { epoch: LOCAL_EPOCH, seq: 0 };
+  }
+
+  /** Resolves once this node's handlers have received the broadcast at `position` (or later). */
+  async journalReached(_channel: string, _position: JournalPosition): Promise<void> {}
+
+  /**
+   * The payloads broadcast on `channel` after `from` up to `upto` included, in order; undefined when
+   * the journal no longer holds all of them (retention, or it started over).
+   */
+  async readJournal(channel: string, from: JournalPosition, upto: JournalPosition): Promise<unknown[] | undefined> {
+    const journal = this.journals.get(channel);
+    if (!journal || from.epoch !== LOCAL_EPOCH || upto.epoch !== LOCAL_EPOCH) return undefined;
+    if (upto.seq <= from.seq) return [];
+    const first = journal.entries[0]?.seq ?? journal.seq + 1;
+    if (first > from.seq + 1 || upto.seq > journal.seq) return undefined;
+    return journal.entries.slice(from.seq + 1 - first, upto.seq + 1 - first).map((e) => e.payload);
+  }
+
+  /** Records a broadcast in this node's memory journal (single-node engines call it on broadcast). */
+  protected journalLocal(channel: string, payload: unknown): void {
+    const journal = this.journals.get(channel);
+    if (!journal) return;
+    const now = Date.now();
+    journal.entries.push({ seq: ++journal.seq, at: now, payload });
+    const max = journal.options.maxEntries ?? DEFAULT_JOURNAL_MAX_ENTRIES;
+    let drop = Math.max(0, journal.entries.length - max);
+    while (drop < journal.entries.length && journal.entries[drop].at < now - journal.options.retentionMs) drop++;
+    if (drop > 0) journal.entries.splice(0, drop);
+  }
+
+  // ---- claims -------------------------------------------------------------------------------
+
+  /** Stores `value` under `key` for `ttlMs` unless the key exists; false if it did. */
+  async putClaim(key: string, value: string, ttlMs: number): Promise<boolean> {
+    if (this.claims.has(key)) return false;
+    const timer = setTimeout(() => this.claims.delete(key), ttlMs);
+    timer.unref?.();
+    this.claims.set(key, { value, timer });
+    return true;
+  }
+
+  /** Removes and returns the value under `key`: exactly one taker ever gets it. */
+  async takeClaim(key: string): Promise<string | undefined> {
+    const claim = this.claims.get(key);
+    if (!claim) return undefined;
+    clearTimeout(claim.timer);
+    this.claims.delete(key);
+    return claim.value;
+  }
+
+  // ---- hooks for cluster engines --------------------------------------------------------------
+
+  /** A local client subscribed to `topic` (`first`: no local subscriber before). */
+  protected topicWanted(_topic: string, _first: boolean): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** The last local subscriber of `topic` left. */
+  protected topicUnwanted(_topic: string): void {}
+
+  /** The first handler for broadcast `channel` was registered. */
+  protected channelWanted(_channel: string): void {}
+
+  /** Topics that have local subscribers (a cluster engine resubscribes them after a reconnect). */
+  protected localTopics(): IterableIterator<string> {
+    return this.topics.keys();
+  }
+
+  /** Broadcast channels that have handlers on this node. */
+  protected handledChannels(): IterableIterator<string> {
+    return this.handlers.keys();
   }
 
   /** Delivers to this node's subscribers. The frame is turned into bytes once, not once per recipient. */
@@ -64,6 +196,7 @@ export class LocalBroker extends Broker {
   }
 
   async broadcast(channel: string, payload: unknown): Promise<void> {
+    this.journalLocal(channel, payload);
     this.emitLocal(channel, payload);
   }
 }

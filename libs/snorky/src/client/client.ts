@@ -18,6 +18,12 @@ export interface Client {
    * each way (backend HTTP) need it, to answer instead of waiting for a reply that will not come.
    */
   frameDropped?(reason: string): void;
+  /**
+   * Told when a command could not run because the cluster's Redis is unreachable. Transports with
+   * one message each way (backend HTTP) answer with their own error (503); others get the
+   * `Service unavailable` error reply.
+   */
+  serviceUnavailable?(reason: string): void;
 }
 
 let nextClientNumber = 0;

@@ -6,4 +6,6 @@ export const ErrorText = {
   AlreadySubscribed: 'Already subscribed',
   NotSubscribed: 'Not subscribed',
   NotAuthorized: 'Not authorized',
+  /** The cluster's Redis is unreachable right now (cluster mode only); retrying later succeeds. */
+  ServiceUnavailable: 'Service unavailable',
 } as const;

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Client } from '../client/client';
 import { encodeEnvelope } from '../protocol/envelope';
+import { ErrorText } from '../protocol/error-text';
 import { CallId, errorMessage, responseMessage } from '../protocol/rpc-message';
 
 const logger = new Logger('RpcRequest');
@@ -27,6 +28,13 @@ export class RpcRequest<P = Record<string, unknown>> {
 
   error(text: string): void {
     if (this.markResolved('error')) this.client.send(encodeEnvelope(this.service, errorMessage(this.callId, text)));
+  }
+
+  /** The command needed the cluster's Redis and it is unreachable (see Client.serviceUnavailable). */
+  unavailable(reason: string): void {
+    if (!this.markResolved('error')) return;
+    if (this.client.serviceUnavailable) this.client.serviceUnavailable(reason);
+    else this.client.send(encodeEnvelope(this.service, errorMessage(this.callId, ErrorText.ServiceUnavailable)));
   }
 
   private markResolved(how: 'reply' | 'error'): boolean {

@@ -7,6 +7,7 @@ import { RpcError } from './rpc-error';
 import { RpcRequest } from './rpc-request';
 import { Service } from './service';
 import { logDropped } from '../registry/drop-log';
+import { BrokerUnavailableError } from '../broker/broker-unavailable.error';
 
 /** A service whose messages are RPC requests dispatched to its `@RpcCommand` methods. */
 export abstract class RpcService extends Service {
@@ -41,6 +42,10 @@ export abstract class RpcService extends Service {
       if (!definition.deferred) request.reply(result);
     } catch (err) {
       if (err instanceof RpcError) return request.error(err.message);
+      if (err instanceof BrokerUnavailableError) {
+        this.logger.warn(`${this.name}.${definition.name}: ${err.message}`);
+        return request.unavailable(err.message);
+      }
       this.logger.error(`${this.name}.${definition.name} failed`, err instanceof Error ? err.stack : String(err));
       request.error(ErrorText.InternalError);
     }

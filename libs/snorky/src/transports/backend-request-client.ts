@@ -1,7 +1,7 @@
 import { Client, newClientId, TransportKind } from '../client/client';
 import type { Frame } from '../protocol/envelope';
 
-export type BackendOutcome = { frame: string } | { dropped: string };
+export type BackendOutcome = { frame: string } | { dropped: string } | { unavailable: string };
 
 /**
  * The client handle of one backend HTTP request: one message each way, so the first frame the
@@ -26,6 +26,10 @@ export class BackendRequestClient implements Client {
 
   frameDropped(reason: string): void {
     this.finish({ dropped: reason });
+  }
+
+  serviceUnavailable(reason: string): void {
+    this.finish({ unavailable: reason });
   }
 
   private finish(outcome: BackendOutcome): void {

@@ -6,6 +6,7 @@ import {
   HttpCode,
   Inject,
   PayloadTooLargeException,
+  ServiceUnavailableException,
   Post,
   Req,
   Type,
@@ -58,6 +59,7 @@ export function createBackendController(path: string): Type<unknown> {
       try {
         const outcome = await Promise.race([client.outcome, timeout]);
         if ('dropped' in outcome) throw new BadRequestException(`Request dropped: ${outcome.dropped}`);
+        if ('unavailable' in outcome) throw new ServiceUnavailableException(`Service unavailable: ${outcome.unavailable}`);
         return outcome.frame;
       } finally {
         clearTimeout(timer);

@@ -24,8 +24,9 @@ export class DataSyncBackend extends RpcService {
   }
 
   @RpcCommand()
-  authorizeSubscription({ items }: AuthorizeSubscriptionParams): string {
-    return this.datasync.authorizeSubscription(items);
+  authorizeSubscription({ items }: AuthorizeSubscriptionParams): Promise<string> {
+    // In a cluster the reply waits until the token can be acquired on any node.
+    return this.datasync.authorizeSubscriptionShared(items);
   }
 
   @RpcCommand()

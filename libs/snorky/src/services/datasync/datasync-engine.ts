@@ -28,6 +28,13 @@ export function newToken(): string {
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
+/** A subscription item that passed validation, with the dealer it names. */
+export interface ValidItem {
+  dealer: string;
+  query: unknown;
+  instance: BaseDealer;
+}
+
 /**
  * The state and rules of one DataSync service (PROTOCOL.md §4), free of transport and RPC:
  * dealers, subscriptions, buffering until acquisition, expiry, and local delta routing.
@@ -52,10 +59,39 @@ export class DataSyncEngine {
     this.dealers.register(dealer, name);
   }
 
-  /** Validates every item, then registers the subscription with its dealers; returns the token. */
-  authorize(rawItems: unknown): string {
+  /**
+   * Validates every item, then registers the subscription with its dealers; returns the token.
+   * `token` is given when a cluster node takes over a subscription authorized on another node.
+   */
+  authorize(rawItems: unknown, token?: string): string {
+    const items = this.validateItems(rawItems);
+    if (token === undefined) {
+      token = newToken();
+      while (this.subscriptions.get(token)) token = newToken();
+    } else if (this.subscriptions.get(token)) {
+      throw new DataSyncError(DataSyncErrorText.noSuchSubscription);
+    }
+    const subscription = new Subscription(token, items, this.maxBuffered, (s) => this.cancel(s));
+    const added: number[] = [];
+    try {
+      subscription.items.forEach((item, i) => {
+        items[i].instance.addSubscriptionItem(item);
+        added.push(i);
+      });
+    } catch (err) {
+      for (const i of added) items[i].instance.removeSubscriptionItem(subscription.items[i]);
+      throw err;
+    }
+    this.subscriptions.add(subscription);
+    subscription.expiry = setTimeout(() => this.cancel(subscription), this.timeoutMs);
+    subscription.expiry.unref?.();
+    return token;
+  }
+
+  /** Checks items against the dealers (the errors of PROTOCOL.md §4) without registering anything. */
+  validateItems(rawItems: unknown): ValidItem[] {
     if (!Array.isArray(rawItems)) throw new DataSyncError(DataSyncErrorText.invalidParams);
-    const items: { dealer: string; query: unknown; instance: BaseDealer }[] = [];
+    const items: ValidItem[] = [];
     for (const raw of rawItems) {
       if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
         throw new DataSyncError(DataSyncErrorText.invalidParams);
@@ -75,24 +111,7 @@ export class DataSyncEngine {
       }
       items.push({ dealer: name, query: item.query, instance: dealer });
     }
-
-    let token = newToken();
-    while (this.subscriptions.get(token)) token = newToken();
-    const subscription = new Subscription(token, items, this.maxBuffered, (s) => this.cancel(s));
-    const added: number[] = [];
-    try {
-      subscription.items.forEach((item, i) => {
-        items[i].instance.addSubscriptionItem(item);
-        added.push(i);
-      });
-    } catch (err) {
-      for (const i of added) items[i].instance.removeSubscriptionItem(subscription.items[i]);
-      throw err;
-    }
-    this.subscriptions.add(subscription);
-    subscription.expiry = setTimeout(() => this.cancel(subscription), this.timeoutMs);
-    subscription.expiry.unref?.();
-    return token;
+    return items;
   }
 
   /** Links an authorized, unacquired subscription to `client`, sending its kept deltas first. */
@@ -150,6 +169,13 @@ export class DataSyncEngine {
   route(deltas: readonly Delta[]): void {
     for (const delta of deltas) {
       routeDelta(delta, this.dealers.forModel(delta.model), this.encode, this.onDealerError);
+    }
+  }
+
+  /** Routes deltas to `subscription` only (a cluster node catching a taken-over subscription up). */
+  routeTo(subscription: Subscription, deltas: readonly Delta[]): void {
+    for (const delta of deltas) {
+      routeDelta(delta, this.dealers.forModel(delta.model), this.encode, this.onDealerError, subscription);
     }
   }
 

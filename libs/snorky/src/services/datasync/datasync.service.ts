@@ -5,10 +5,12 @@ import { RpcCommand } from '../../rpc/rpc-command.decorator';
 import { RpcRequest } from '../../rpc/rpc-request';
 import { RpcService } from '../../rpc/rpc.service';
 import { SnorkyService } from '../../rpc/snorky-service.decorator';
-import { DataSyncEngine } from './datasync-engine';
+import { ClusterSubscriptionHandoff } from './cluster-subscription-handoff';
+import { DataSyncEngine, DEFAULT_UNACQUIRED_TIMEOUT } from './datasync-engine';
 import { TokenParams } from './datasync.params';
 import { BaseDealer, dealerName } from './dealers/base.dealer';
 import { Delta } from './delta';
+import { LocalSubscriptionHandoff, SubscriptionHandoff } from './subscription-handoff';
 
 export const DATASYNC_OPTIONS = Symbol('DATASYNC_OPTIONS');
 
@@ -26,15 +28,20 @@ export interface DataSyncOptions {
  * the backend authorized, and receive `{"type": "delta", "delta": ...}` notifications.
  *
  * Deltas published anywhere (DataSyncBackend, DataSyncPublisher) are broadcast on the broker
- * channel `datasync:<name>`; every node routes them against its own subscriptions.
+ * channel `datasync:<name>`; every node routes them against its own subscriptions. Where an
+ * authorized subscription waits for its client is the handoff's business: this node's engine, or
+ * in a cluster, the broker (ClusterSubscriptionHandoff).
  */
 @SnorkyService('datasync')
 export class DataSyncService extends RpcService {
   readonly engine: DataSyncEngine;
+  private handoff: SubscriptionHandoff;
+  private readonly unacquiredTimeout: number;
 
   constructor(@Optional() @Inject(DATASYNC_OPTIONS) options: DataSyncOptions = {}) {
     super();
     if (options.name) this.name = options.name;
+    this.unacquiredTimeout = options.unacquiredTimeout ?? DEFAULT_UNACQUIRED_TIMEOUT;
     this.engine = new DataSyncEngine({
       // Encoded once per delta variant and sent as the same bytes to every recipient.
       encode: (delta) => Buffer.from(encodeEnvelope(this.name, { type: 'delta', delta })),
@@ -43,9 +50,13 @@ export class DataSyncService extends RpcService {
       onDealerError: (dealer, err) =>
         this.logger.error(`dealer ${dealerName(dealer)} failed while routing`, err instanceof Error ? err.stack : String(err)),
     });
+    this.handoff = new LocalSubscriptionHandoff(this.engine);
   }
 
   protected override onAttach(): void {
+    if (this.broker.clustered) {
+      this.handoff = new ClusterSubscriptionHandoff(this.engine, this.broker, this.channel, this.unacquiredTimeout * 1000, this.logger);
+    }
     this.broker.onBroadcast(this.channel, (payload) => this.engine.route(payload as Delta[]));
   }
 
@@ -61,9 +72,9 @@ export class DataSyncService extends RpcService {
   }
 
   @RpcCommand()
-  acquireSubscription({ token }: TokenParams, req: RpcRequest): void {
+  acquireSubscription({ token }: TokenParams, req: RpcRequest): void | Promise<void> {
     // Kept deltas are sent here, before the reply: when the client sees the reply it has them all.
-    this.engine.acquire(token, req.client);
+    return this.handoff.acquire(token, req.client);
   }
 
   @RpcCommand()
@@ -72,12 +83,23 @@ export class DataSyncService extends RpcService {
   }
 
   override clientDisconnected(client: Client): void {
-    this.engine.clientGone(client);
+    this.handoff.clientGone(client);
   }
 
-  /** Validates the items and returns a new token (throws DataSyncError with the protocol's text). */
+  /**
+   * Validates the items and returns a new token (throws DataSyncError with the protocol's text).
+   * In a cluster the token is on its way to the other nodes when this returns; use
+   * `authorizeSubscriptionShared` to wait until any node can acquire it.
+   */
   authorizeSubscription(items: unknown): string {
-    return this.engine.authorize(items);
+    return this.handoff.authorize(items).token;
+  }
+
+  /** Like `authorizeSubscription`, resolving once the token can be acquired on any node. */
+  async authorizeSubscriptionShared(items: unknown): Promise<string> {
+    const { token, shared } = this.handoff.authorize(items);
+    await shared;
+    return token;
   }
 
   /** Validates the whole batch, then hands it to every node (this one included) for routing. */
@@ -87,6 +109,6 @@ export class DataSyncService extends RpcService {
   }
 
   onModuleDestroy(): void {
-    this.engine.close();
+    this.handoff.close();
   }
 }

@@ -12,11 +12,14 @@ function subscriptionsMatching(
   dealers: readonly BaseDealer[],
   obj: unknown,
   onError: DealerErrorHandler,
+  only?: Subscription,
 ): Set<Subscription> {
   const subscriptions = new Set<Subscription>();
   for (const dealer of dealers) {
     try {
-      for (const item of dealer.getSubscriptionItemsForObject(obj)) subscriptions.add(item.subscription);
+      for (const item of dealer.getSubscriptionItemsForObject(obj)) {
+        if (!only || item.subscription === only) subscriptions.add(item.subscription);
+      }
     } catch (err) {
       // A custom dealer's bug must not abort the rest of the batch for everyone else.
       onError(dealer, err);
@@ -29,6 +32,8 @@ function subscriptionsMatching(
  * Delivers one delta to the subscriptions of this node, at most once per subscription
  * (the union of its items decides), serializing each outgoing variant once.
  *
+ * `only` restricts delivery to one subscription (catching a taken-over cluster subscription up).
+ *
  * An update delta becomes, per subscription (PROTOCOL.md §4):
  *   old no / new yes -> insert newData;  yes / yes -> the update;  yes / no -> delete oldData.
  */
@@ -37,17 +42,18 @@ export function routeDelta(
   dealers: readonly BaseDealer[],
   encode: DeltaEncoder,
   onError: DealerErrorHandler,
+  only?: Subscription,
 ): void {
   if (dealers.length === 0) return;
   if (delta.type !== 'update') {
-    const targets = subscriptionsMatching(dealers, delta.data, onError);
+    const targets = subscriptionsMatching(dealers, delta.data, onError, only);
     if (targets.size === 0) return;
     const frame = encode(delta);
     for (const s of targets) s.deliver(frame);
     return;
   }
-  const before = subscriptionsMatching(dealers, delta.oldData, onError);
-  const after = subscriptionsMatching(dealers, delta.newData, onError);
+  const before = subscriptionsMatching(dealers, delta.oldData, onError, only);
+  const after = subscriptionsMatching(dealers, delta.newData, onError, only);
   let updateFrame: Frame | undefined;
   let insertFrame: Frame | undefined;
   for (const s of after) {

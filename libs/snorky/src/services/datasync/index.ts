@@ -16,3 +16,5 @@ export * from './dealers/dealer.decorator';
 export * from './filter/filter-expression';
 export * from './filter/filter-index';
 export * from './dealers/declarative-dealers';
+export * from './subscription-handoff';
+export * from './cluster-subscription-handoff';

@@ -71,6 +71,13 @@ export class Subscription {
     for (const frame of kept) sink.send(frame);
   }
 
+  /** Takes the kept frames out (to put older ones before them; see ClusterSubscriptionHandoff). */
+  drainKept(): Frame[] {
+    const kept = this.buffer ?? [];
+    if (this.buffer) this.buffer = [];
+    return kept;
+  }
+
   /** Number of deltas kept for acquisition (tests, metrics). */
   get bufferedCount(): number {
     return this.buffer?.length ?? 0;

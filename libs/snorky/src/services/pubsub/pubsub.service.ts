@@ -39,13 +39,19 @@ export class PubSubService extends RpcService {
   }
 
   @RpcCommand()
-  subscribe({ channel }: ChannelParams, req: RpcRequest): void {
+  async subscribe({ channel }: ChannelParams, req: RpcRequest): Promise<void> {
     const key = stableStringify(channel);
     let channels = this.subscriptions.get(req.client);
     if (!channels) this.subscriptions.set(req.client, (channels = new Set()));
     if (channels.has(key)) throw new RpcError(ErrorText.AlreadySubscribed);
     channels.add(key);
-    this.broker.subscribe(this.topic(key), req.client);
+    try {
+      // In a cluster this waits until publications from every node reach the client.
+      await this.broker.subscribe(this.topic(key), req.client);
+    } catch (err) {
+      this.forget(req.client, key);
+      throw err;
+    }
   }
 
   @RpcCommand()
@@ -67,6 +73,14 @@ export class PubSubService extends RpcService {
   publishToChannel(channel: unknown, message: unknown): Promise<void> {
     const frame = encodeEnvelope(this.name, { type: 'message', channel, message });
     return this.broker.publish(this.topic(stableStringify(channel)), frame);
+  }
+
+  /** Undoes a subscription that could not be completed (the cluster's Redis was unreachable). */
+  private forget(client: Client, key: string): void {
+    const channels = this.subscriptions.get(client);
+    if (!channels?.delete(key)) return;
+    if (channels.size === 0) this.subscriptions.delete(client);
+    this.broker.unsubscribe(this.topic(key), client);
   }
 
   override clientDisconnected(client: Client): void {

@@ -1,0 +1,167 @@
+import type { Logger } from '@nestjs/common';
+import { BrokerUnavailableError } from './broker-unavailable.error';
+import { JournalPosition } from './journal';
+
+/** What a cursor needs from the shared engine. */
+export interface JournalSource {
+  /** The last broadcast made anywhere. */
+  head(): Promise<JournalPosition>;
+  /** Payloads (JSON) after `from` up to `upto`, or undefined if no longer held. */
+  read(from: JournalPosition, upto: JournalPosition): Promise<string[] | undefined>;
+}
+
+type Item = { kind: 'message'; epoch: string; seq: number; json: string } | { kind: 'resync' };
+
+/**
+ * This node's place in one journaled broadcast channel. Redis pub/sub delivers at most once and
+ * nothing while a connection is down; the cursor turns that into "every broadcast exactly once, in
+ * order" (within the journal's retention): a message after a gap, or a resubscription, first reads
+ * the missed broadcasts back from the journal. Messages are handled one at a time, in arrival order;
+ * the common case (the next sequence number, nothing pending) is handled synchronously.
+ */
+export class JournalCursor {
+  /** Last broadcast delivered to this node's handlers; undefined until the first sync. */
+  position: JournalPosition | undefined;
+  private readonly queue: Item[] = [];
+  private busy = false;
+  private waiters: { target: JournalPosition; resolve: () => void }[] = [];
+
+  constructor(
+    readonly channel: string,
+    private readonly source: JournalSource,
+    private readonly deliver: (payload: unknown) => void,
+    private readonly logger: Logger,
+  ) {}
+
+  onMessage(epoch: string, seq: number, json: string): void {
+    const p = this.position;
+    if (!this.busy && this.queue.length === 0 && p && p.epoch === epoch && seq === p.seq + 1) {
+      this.emit(epoch, seq, json);
+      return;
+    }
+    this.queue.push({ kind: 'message', epoch, seq, json });
+    void this.drain();
+  }
+
+  /** The channel was (re)subscribed: catch up with what was broadcast meanwhile. */
+  resync(): void {
+    this.queue.push({ kind: 'resync' });
+    void this.drain();
+  }
+
+  /** Resolves once the broadcast at `target` (same epoch) has been delivered here. */
+  reached(target: JournalPosition, timeoutMs: number): Promise<void> {
+    if (this.hasReached(target)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiter = { target, resolve: () => (clearTimeout(timer), resolve()) };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new BrokerUnavailableError(`this node has not received broadcast ${target.seq} of ${this.channel} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
+  }
+
+  private hasReached(target: JournalPosition): boolean {
+    const p = this.position;
+    return !!p && p.epoch === target.epoch && p.seq >= target.seq;
+  }
+
+  private async drain(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      while (this.queue.length > 0) {
+        const item = this.queue[0];
+        const done = item.kind === 'resync' ? await this.catchUp() : await this.accept(item);
+        // Redis failed mid-way: keep the item; the next message or reconnection retries it.
+        if (!done) return;
+        this.queue.shift();
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async catchUp(): Promise<boolean> {
+    let head: JournalPosition;
+    try {
+      head = await this.source.head();
+    } catch {
+      return false;
+    }
+    const p = this.position;
+    if (!p) {
+      // First sync: what was broadcast before this node subscribed is not its business.
+      this.position = head;
+      this.wake();
+      return true;
+    }
+    if (p.epoch !== head.epoch) this.startOver(head.epoch);
+    return this.fill(head.seq);
+  }
+
+  private async accept(item: Extract<Item, { kind: 'message' }>): Promise<boolean> {
+    if (!this.position) {
+      this.emit(item.epoch, item.seq, item.json);
+      return true;
+    }
+    if (this.position.epoch !== item.epoch) this.startOver(item.epoch);
+    if (item.seq <= this.position.seq) return true; // already read back from the journal
+    if (item.seq > this.position.seq + 1 && !(await this.fill(item.seq - 1))) return false;
+    this.emit(item.epoch, item.seq, item.json);
+    return true;
+  }
+
+  private startOver(epoch: string): void {
+    this.logger.warn(`journal of ${this.channel} started over (Redis lost its data); broadcasts made before are gone`);
+    this.position = { epoch, seq: 0 };
+  }
+
+  /** Delivers the broadcasts after the position up to `upto` from the journal. False on a Redis failure. */
+  private async fill(upto: number): Promise<boolean> {
+    const from = this.position!;
+    if (upto <= from.seq) return true;
+    let payloads: string[] | undefined;
+    try {
+      payloads = await this.source.read(from, { epoch: from.epoch, seq: upto });
+    } catch {
+      return false;
+    }
+    if (!payloads) {
+      this.logger.error(
+        `${this.channel}: broadcasts ${from.seq + 1}..${upto} were missed by this node and are no longer in the journal`,
+      );
+      this.position = { epoch: from.epoch, seq: upto };
+      this.wake();
+      return true;
+    }
+    payloads.forEach((json, i) => this.emit(from.epoch, from.seq + 1 + i, json));
+    return true;
+  }
+
+  private emit(epoch: string, seq: number, json: string): void {
+    this.position = { epoch, seq };
+    let payload: unknown;
+    try {
+      payload = JSON.parse(json);
+    } catch {
+      this.logger.error(`${this.channel}: broadcast ${seq} is not JSON; skipped`);
+      return;
+    }
+    try {
+      this.deliver(payload);
+    } catch (err) {
+      this.logger.error(`${this.channel}: a handler failed on broadcast ${seq}`, err instanceof Error ? err.stack : String(err));
+    }
+    this.wake();
+  }
+
+  private wake(): void {
+    if (this.waiters.length === 0) return;
+    const ready = this.waiters.filter((w) => this.hasReached(w.target));
+    if (ready.length === 0) return;
+    this.waiters = this.waiters.filter((w) => !ready.includes(w));
+    for (const w of ready) w.resolve();
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Lua run inside Redis, so that numbering, journaling and publishing a broadcast are one atomic
+ * step: the journal's order is the order every node receives.
+ * Keys of a journaled channel: KEYS[1] = hash {epoch, seq}, KEYS[2] = list of "seq ms payload".
+ */
+
+/** Starts a journal (new epoch) when Redis has none — e.g. after it restarted without persistence. */
+const ENSURE_EPOCH = `
+local epoch = redis.call('HGET', KEYS[1], 'epoch')
+if not epoch then
+  epoch = ARGV[1]
+  redis.call('HSET', KEYS[1], 'epoch', epoch)
+  redis.call('DEL', KEYS[2])
+end
+`;
+
+/** ARGV: epoch candidate, redis channel, payload, retention ms, max entries. Returns the seq. */
+export const JOURNALED_BROADCAST = `${ENSURE_EPOCH}
+local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('RPUSH', KEYS[2], seq .. ' ' .. now .. ' ' .. ARGV[3])
+local len = redis.call('LLEN', KEYS[2])
+local max = tonumber(ARGV[5])
+if len > max then redis.call('LTRIM', KEYS[2], len - max, -1) end
+local cutoff = now - tonumber(ARGV[4])
+while true do
+  local head = redis.call('LINDEX', KEYS[2], 0)
+  if not head then break end
+  if tonumber(string.match(head, '^%d+ (%d+) ')) >= cutoff then break end
+  redis.call('LPOP', KEYS[2])
+end
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+redis.call('PUBLISH', ARGV[2], epoch .. ' ' .. seq .. ' ' .. ARGV[3])
+return seq
+`;
+
+/** ARGV: epoch candidate. Returns {epoch, seq} of the last broadcast. */
+export const JOURNAL_HEAD = `${ENSURE_EPOCH}
+return { epoch, redis.call('HGET', KEYS[1], 'seq') or '0' }
+`;
+
+/** ARGV: epoch, from seq (excluded), upto seq (included). Returns the entries, or nil if not all are held. */
+export const JOURNAL_READ = `
+if redis.call('HGET', KEYS[1], 'epoch') ~= ARGV[1] then return false end
+local from = tonumber(ARGV[2])
+local head = redis.call('LINDEX', KEYS[2], 0)
+if not head then return false end
+local first = tonumber(string.match(head, '^(%d+) '))
+if first > from + 1 then return false end
+return redis.call('LRANGE', KEYS[2], from + 1 - first, tonumber(ARGV[3]) - first)
+`;
