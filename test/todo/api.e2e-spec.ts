@@ -138,8 +138,12 @@ describe.each(backends)('ToDo REST API on %s', (_name, databaseUrl) => {
       expect(todos).toEqual([a]);
       expect(await acquire(token)).toEqual(acquired);
 
-      const b = await create('second');
-      expect(await socket.next()).toEqual(delta({ type: 'insert', model: 'Todo', data: b }));
+      const creating = create('second');
+      const inserted = await socket.next();
+      // Published after the commit: whoever gets the delta can read the row, even before the POST answered.
+      expect(await titles()).toEqual(['first', 'second']);
+      const b = await creating;
+      expect(inserted).toEqual(delta({ type: 'insert', model: 'Todo', data: b }));
       await api(server.base, 'PATCH', `/api/todos/${a.id}${q()}`, { title: 'first!' });
       expect(await socket.next()).toEqual(delta({ type: 'update', model: 'Todo', oldData: a, newData: { ...a, title: 'first!' } }));
       await api(server.base, 'POST', `/api/todos/toggle-all${q()}`, { completed: true });
