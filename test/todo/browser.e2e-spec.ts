@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../client/support/browser';
-import { api, buildPrivateBundle, startTodoTestServer, tempDir, uniqueList, type TodoTestServer } from './support/todo-server';
+import { api, buildPrivateBundle, POSTGRES_URL, requirePostgres, startTodoTestServer, tempDir, uniqueList, type TodoTestServer } from './support/todo-server';
 import { connectionState, expectShown, shown, todo, waitForConnection } from './support/todo-page';
 
 const SYNC_MS = 1000;
@@ -178,18 +178,50 @@ describe('ToDo demo in Chromium', () => {
     await synced('toggle after reconnect', b, ['✓ before the restart', 'while they were away', 'after the restart'], () => todo.toggle(a, 'before the restart'));
   });
 
-  it('recovers when only its socket drops (server side close)', async () => {
+  it('recovers when its socket alone drops (closed under the page, server still up)', async () => {
     const list = uniqueList('drop');
     const [a, b] = await Promise.all([open(list), open(list)]);
     await todo.add(b, 'first');
     await expectShown(a, ['first']);
-    // Close a's socket from the browser side abruptly, as a network drop would.
+    // Close a's socket under the client (not through disconnect()), as a network drop would.
     await a.evaluate(() => (window as any).todoApp.snorky.socket.close());
     await waitForConnection(a, 'reconnecting', 5000);
     await todo.add(b, 'during the drop');
     await waitForConnection(a, 'connected', 10000);
     await expectShown(a, ['first', 'during the drop']);
     await synced('add after a dropped socket', a, ['first', 'during the drop', 'after the drop'], () => todo.add(b, 'after the drop'));
+  });
+
+  it('says why when the list name is refused', async () => {
+    const context = await browser.newContext();
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(`${server.base}/?list=${encodeURIComponent('no spaces please')}`);
+    await page.waitForSelector('.problem:not([hidden])', { timeout: 5000 });
+    expect(await page.textContent('.problem')).toBe('list must be 1 to 64 letters, digits, "_", "-" or "."');
+  });
+
+  it('keeps two windows in sync with PostgreSQL as the database', async () => {
+    await requirePostgres();
+    const pg = await startTodoTestServer({ databaseUrl: POSTGRES_URL, clientBundle: bundle });
+    try {
+      const list = uniqueList('pg');
+      const openOn = async () => {
+        const context = await browser.newContext();
+        contexts.push(context);
+        const page = await context.newPage();
+        await page.goto(`${pg.base}/?list=${list}`);
+        await waitForConnection(page, 'connected');
+        return page;
+      };
+      const [a, b] = await Promise.all([openOn(), openOn()]);
+      await synced('add (PostgreSQL)', b, ['stored in PostgreSQL'], () => todo.add(a, 'stored in PostgreSQL'));
+      await synced('toggle (PostgreSQL)', a, ['✓ stored in PostgreSQL'], () => todo.toggle(b, 'stored in PostgreSQL'));
+      await synced('clear completed (PostgreSQL)', b, [], () => todo.clearCompleted(a));
+    } finally {
+      await Promise.all(contexts.splice(0).map((context) => context.close()));
+      await pg.close();
+    }
   });
 
   it('makes the README screenshot: two windows side by side, in sync', async () => {

@@ -63,6 +63,14 @@
     var token;
     fetch(api + listParam, { headers: { 'X-Snorky': 'Subscribe' }, cache: 'no-store' })
       .then(function (res) {
+        if (res.status >= 400 && res.status < 500) {
+          // Our request is wrong (e.g. a bad list name): retrying will not help, saying why will.
+          return res.json().then(function (error) {
+            var refused = new Error(error.message || 'HTTP ' + res.status);
+            refused.permanent = true;
+            throw refused;
+          });
+        }
         if (!res.ok) throw new Error('loading the list failed: HTTP ' + res.status);
         token = res.headers.get('X-Subscription-Token');
         if (!token) throw new Error('the server sent no subscription token');
@@ -89,6 +97,10 @@
         // A dropped socket reports the subscription lost on reconnect, which refreshes; anything
         // else (server down, token expired) is retried here.
         if (error && error.name === 'ConnectionLostError') return;
+        if (error && error.permanent) {
+          showProblem(error.message);
+          return;
+        }
         retryTimer = setTimeout(function () { if (mine === generation) refresh(); }, RETRY_MS);
       });
   }
