@@ -12,7 +12,7 @@ import { promisify } from 'util';
 import { PubSubBackend, PubSubService } from '@snorky/nest';
 import { RunningSnorkyApp, startSnorkyApp, TEST_API_KEY } from '../support/snorky-app';
 import { PYTHON } from './django-app';
-import { SnorkySocket } from './django-ws-client';
+import { SnorkySocket } from '../support/snorky-socket';
 
 const SCRIPT = join(__dirname, 'django_app', 'plain_calls.py');
 const CONNECTOR_DIR = resolve(__dirname, '../../libs/python');

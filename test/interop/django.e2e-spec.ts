@@ -8,7 +8,7 @@
  */
 import { startStandaloneServer } from '../support/standalone-server';
 import { assertDjangoAvailable, DjangoApp, startDjangoApp } from './django-app';
-import { SnorkySocket } from './django-ws-client';
+import { SnorkySocket } from '../support/snorky-socket';
 
 type Server = Awaited<ReturnType<typeof startStandaloneServer>>;
 

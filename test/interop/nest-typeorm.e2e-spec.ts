@@ -8,7 +8,7 @@
  */
 import { SnorkyBackend, SnorkyError, SnorkyTransportError } from '@snorky/backend';
 import { startStandaloneServer, StandaloneServer } from '../support/standalone-server';
-import { SnorkySocket } from './django-ws-client';
+import { SnorkySocket } from '../support/snorky-socket';
 import { RunningNestApp, startNestApp } from './nest_app/start-nest-app';
 import { Task } from './nest_app/task.entity';
 

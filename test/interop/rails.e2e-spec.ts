@@ -7,7 +7,7 @@
  */
 import { startStandaloneServer } from '../support/standalone-server';
 import { assertRailsAvailable, RailsApp, startRailsApp } from './rails-app';
-import { ProtocolClient } from './rails-ws-client';
+import { SnorkySocket } from '../support/snorky-socket';
 
 type Server = Awaited<ReturnType<typeof startStandaloneServer>>;
 
@@ -35,7 +35,7 @@ interface TaskJson {
 describe('Rails backend connector (interop)', () => {
   let server: Server;
   let rails: RailsApp;
-  const clients: ProtocolClient[] = [];
+  const clients: SnorkySocket[] = [];
 
   beforeAll(async () => {
     // Fails (never skips) with the Debian package to install.
@@ -75,8 +75,8 @@ describe('Rails backend connector (interop)', () => {
     return { tasks: json, token: token! };
   }
 
-  async function connect(): Promise<ProtocolClient> {
-    const client = await ProtocolClient.connect(server.frontendUrl);
+  async function connect(): Promise<SnorkySocket> {
+    const client = await SnorkySocket.open(server.frontendUrl);
     clients.push(client);
     return client;
   }
@@ -169,7 +169,7 @@ describe('Rails backend connector (interop)', () => {
     ]);
     expect(await fayClient.waitForDeltas(1)).toEqual([{ type: 'delete', model: 'Task', data: task }]);
     // The second update no longer concerns fay.
-    expect(fayClient.deltas()).toHaveLength(1);
+    expect(fayClient.deltas).toHaveLength(1);
   });
 
   it('refuses a token a second time (the Rails token is a real DataSync token)', async () => {

@@ -1,5 +1,5 @@
 /**
- * A bare protocol-speaking WebSocket client for the Python/Django interop tests:
+ * A bare protocol-speaking WebSocket client for the interop tests (Django, Rails, Nest):
  * RPC calls matched by callId, and every delta notification kept in arrival
  * order. Deliberately not our client SDK, so the test checks the wire itself.
  */
