@@ -1,14 +1,19 @@
 import { DataSyncEngine } from '@snorky/nest/services/datasync/datasync-engine';
 import { FilterDealer } from '@snorky/nest/services/datasync/dealers/filter.dealer';
 import { SimpleDealer } from '@snorky/nest/services/datasync/dealers/simple.dealer';
-import { NaiveFilterMatcher } from '@snorky/nest/services/datasync/filter/filter-index';
+import { NaiveFilterMatcher, ScanFilterMatcher } from '@snorky/nest/services/datasync/filter/filter-index';
 import { Delta } from '@snorky/nest/services/datasync/delta';
 import { SubscriptionItem } from '@snorky/nest/services/datasync/subscription';
 
-/** The filter dealer as the original did it: every filter tested against every object. */
+/** The filter dealer as the original did it: every raw filter interpreted against every object. */
 class NaiveTasks extends FilterDealer {
   model = 'Task';
   protected override readonly matcher = new NaiveFilterMatcher<SubscriptionItem>();
+}
+/** Every filter tested, but compiled once: isolates what the index alone gains. */
+class ScanTasks extends FilterDealer {
+  model = 'Task';
+  protected override readonly matcher = new ScanFilterMatcher<SubscriptionItem>();
 }
 class IndexedTasks extends FilterDealer {
   model = 'Task';
@@ -33,9 +38,11 @@ export interface RoutingResult {
   equalitySubscriptions: number;
   scanSubscriptions: number;
   naiveMs: number;
+  scanMs: number;
   indexedMs: number;
   ratio: number;
-  delivered: { naive: number; indexed: number };
+  scanRatio: number;
+  delivered: { naive: number; scan: number; indexed: number };
 }
 
 /**
@@ -45,8 +52,8 @@ export interface RoutingResult {
  * encoding, delivery), once with the naive dealer and once with the indexed one, same data.
  */
 export function routingBench(equality = 100_000, scanOnly = 1_000, rounds = 50): RoutingResult {
-  const counters = { naive: 0, indexed: 0 };
-  const build = (dealer: FilterDealer, which: 'naive' | 'indexed') => {
+  const counters = { naive: 0, scan: 0, indexed: 0 };
+  const build = (dealer: FilterDealer, which: keyof typeof counters) => {
     const engine = new DataSyncEngine({ encode: encodeDelta, unacquiredTimeout: 3600 });
     engine.registerDealer(dealer, 'Tasks');
     const sinkOf = { send: () => void counters[which]++ };
@@ -68,6 +75,7 @@ export function routingBench(equality = 100_000, scanOnly = 1_000, rounds = 50):
     return engine;
   };
   const naive = build(new NaiveTasks(), 'naive');
+  const scan = build(new ScanTasks(), 'scan');
   const indexed = build(new IndexedTasks(), 'indexed');
 
   const delta = (n: number): Delta => {
@@ -80,30 +88,34 @@ export function routingBench(equality = 100_000, scanOnly = 1_000, rounds = 50):
     };
   };
   // warm up both paths so the JIT has compiled them
-  for (let n = 0; n < 5; n++) {
-    naive.route([delta(n)]);
-    indexed.route([delta(n)]);
-  }
-  counters.naive = counters.indexed = 0;
-  const tn: number[] = [];
-  const ti: number[] = [];
+  for (let n = 0; n < 5; n++) for (const engine of [naive, scan, indexed]) engine.route([delta(n)]);
+  counters.naive = counters.scan = counters.indexed = 0;
+  const times = { naive: [] as number[], scan: [] as number[], indexed: [] as number[] };
   for (let n = 0; n < rounds; n++) {
     const d = delta(n + 100);
-    let t = hr();
-    naive.route([d]);
-    tn.push(hr() - t);
-    t = hr();
-    indexed.route([d]);
-    ti.push(hr() - t);
+    for (const [which, engine] of [['naive', naive], ['scan', scan], ['indexed', indexed]] as const) {
+      const t = hr();
+      engine.route([d]);
+      times[which].push(hr() - t);
+    }
   }
-  if (counters.naive !== counters.indexed) {
-    throw new Error(`naive delivered ${counters.naive} deltas, indexed ${counters.indexed}: they must agree`);
+  if (counters.naive !== counters.indexed || counters.scan !== counters.indexed) {
+    throw new Error(`deliveries differ (naive ${counters.naive}, scan ${counters.scan}, indexed ${counters.indexed}): they must agree`);
   }
-  naive.close();
-  indexed.close();
-  const naiveMs = median(tn);
-  const indexedMs = median(ti);
-  return { equalitySubscriptions: equality, scanSubscriptions: scanOnly, naiveMs, indexedMs, ratio: naiveMs / indexedMs, delivered: counters };
+  for (const engine of [naive, scan, indexed]) engine.close();
+  const naiveMs = median(times.naive);
+  const scanMs = median(times.scan);
+  const indexedMs = median(times.indexed);
+  return {
+    equalitySubscriptions: equality,
+    scanSubscriptions: scanOnly,
+    naiveMs,
+    scanMs,
+    indexedMs,
+    ratio: naiveMs / indexedMs,
+    scanRatio: scanMs / indexedMs,
+    delivered: counters,
+  };
 }
 
 /** Fan-out inside the engine only (no sockets): one delta to `n` simple-dealer subscriptions. */

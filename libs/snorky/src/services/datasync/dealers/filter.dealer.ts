@@ -21,7 +21,7 @@ export abstract class FilterDealer extends BaseDealer {
   }
 
   addSubscriptionItem(item: SubscriptionItem): void {
-    this.matcher.add(item, parseFilter(item.query));
+    this.matcher.add(item, item.query);
   }
 
   removeSubscriptionItem(item: SubscriptionItem): void {

@@ -1,26 +1,57 @@
 import { FieldPath, MISSING, readField } from './field-path';
-import { CompiledFilter, matchFilter, requiredEquality } from './filter-expression';
+import { CompiledFilter, matchFilter, parseFilter, requiredEquality } from './filter-expression';
 import { jsonKey } from './json-value';
+import { naiveFilterMatches } from './naive-filter';
 
-/** A set of (item, filter) pairs that answers "which items match this object?". */
+/**
+ * A set of (item, filter expression) pairs that answers "which items match this object?".
+ * `add` takes the raw expression (already validated by parseFilter at authorization).
+ */
 export interface FilterMatcher<T> {
-  add(item: T, filter: CompiledFilter): void;
+  add(item: T, expression: unknown): void;
   remove(item: T): boolean;
   /** Adds every item whose filter matches `obj` to `out`. */
   collect(obj: unknown, out: Set<T>): void;
   readonly size: number;
 }
 
-/** The original's algorithm: test every filter against every object. Kept as the reference. */
+/**
+ * The original's algorithm: interpret every raw expression against every object. The reference
+ * for the property test and the baseline of the benchmark.
+ */
 export class NaiveFilterMatcher<T> implements FilterMatcher<T> {
+  private readonly filters = new Map<T, unknown>();
+
+  get size(): number {
+    return this.filters.size;
+  }
+
+  add(item: T, expression: unknown): void {
+    this.filters.set(item, expression);
+  }
+
+  remove(item: T): boolean {
+    return this.filters.delete(item);
+  }
+
+  collect(obj: unknown, out: Set<T>): void {
+    for (const [item, expression] of this.filters) if (naiveFilterMatches(expression, obj)) out.add(item);
+  }
+}
+
+/**
+ * Every filter tested against every object like the original, but compiled once: the benchmark
+ * uses it to tell what the index alone gains.
+ */
+export class ScanFilterMatcher<T> implements FilterMatcher<T> {
   private readonly filters = new Map<T, CompiledFilter>();
 
   get size(): number {
     return this.filters.size;
   }
 
-  add(item: T, filter: CompiledFilter): void {
-    this.filters.set(item, filter);
+  add(item: T, expression: unknown): void {
+    this.filters.set(item, parseFilter(expression));
   }
 
   remove(item: T): boolean {
@@ -66,8 +97,9 @@ export class IndexedFilterMatcher<T> implements FilterMatcher<T> {
     return this.scan.size;
   }
 
-  add(item: T, filter: CompiledFilter): void {
+  add(item: T, expression: unknown): void {
     this.remove(item);
+    const filter = parseFilter(expression);
     const eq = requiredEquality(filter);
     if (!eq) {
       const entry: Entry<T> = { item, filter, exact: false };
