@@ -114,7 +114,8 @@
 
   var everConnected = false;
   snorky.connected.add(function () { everConnected = true; showConnection(); });
-  snorky.disconnected.add(showConnection);
+  // Subscriptions do not survive a dropped socket: not in sync until the next acquisition.
+  snorky.disconnected.add(function () { synced = false; showConnection(); });
   snorky.reconnecting.add(showConnection);
 
   function showConnection() {
