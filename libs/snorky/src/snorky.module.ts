@@ -42,8 +42,9 @@ import { DealerExplorer } from './services/datasync/dealer-explorer';
 })
 export class SnorkyModule extends SnorkyConfigurableModule {
   static forRoot(options: typeof SNORKY_OPTIONS_TYPE): DynamicModule {
-    const backendPath = options.backend === false ? undefined : (options.backend?.path ?? options.backendPath);
-    return withBackendController(super.forRoot(options), options.backend === false ? undefined : backendPath);
+    const definition = super.forRoot(options);
+    if (options.backend === false) return definition; // no backend endpoint at all, not even a 404 route
+    return withBackendController(definition, options.backend?.path ?? options.backendPath);
   }
 
   /** `backendPath` (default '/backend') must be given here: routes are fixed before async options resolve. */
