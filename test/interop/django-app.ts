@@ -4,10 +4,11 @@
  * from libs/python on PYTHONPATH. Prerequisites are probed first so a missing
  * package fails the test with the Debian package's name (never a skip).
  */
-import { ChildProcess, spawn, spawnSync } from 'child_process';
-import { existsSync, mkdtempSync, rmSync } from 'fs';
+import { spawn, spawnSync } from 'child_process';
+import { existsSync, mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
+import { AppProcess, startAppProcess } from './support/app-process';
 
 export const PYTHON = '/usr/bin/python3';
 const APP_DIR = join(__dirname, 'django_app');
@@ -48,13 +49,10 @@ export function assertDjangoAvailable(python = PYTHON, pythonArgs: string[] = []
   return version;
 }
 
-export interface DjangoApp {
-  url: string;
-  /** Everything the server wrote to stderr (request lines, snorky debug log), for failure messages. */
-  log(): string;
+/** log() holds the server's request lines and the snorky debug log. */
+export interface DjangoApp extends AppProcess {
   /** Runs `manage.py <args>` with the app's environment; resolves with stdout, rejects on a non-zero exit. */
   manage(...args: string[]): Promise<string>;
-  stop(): Promise<void>;
 }
 
 /** Migrates a fresh SQLite database and serves the app; resolves once it listens. */
@@ -86,39 +84,14 @@ export async function startDjangoApp(snorky: { backendUrl: string; apiKey: strin
 
   await manage('migrate', '--noinput');
 
-  const server: ChildProcess = spawn(PYTHON, ['serve.py'], { cwd: APP_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  server.stderr!.on('data', (chunk) => (stderr += chunk));
-  const port = await new Promise<number>((ready, fail) => {
-    let stdout = '';
-    const timer = setTimeout(() => fail(new Error(`Django app did not start within 30 s:\n${stderr}`)), 30_000);
-    server.stdout!.on('data', (chunk) => {
-      stdout += chunk;
-      const match = /LISTENING (\d+)/.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        ready(Number(match[1]));
-      }
-    });
-    server.once('exit', (code) => {
-      clearTimeout(timer);
-      fail(new Error(`Django app exited with ${code} before listening:\n${stderr}`));
-    });
+  const server = await startAppProcess({
+    name: 'Django app',
+    command: PYTHON,
+    args: ['serve.py'],
+    cwd: APP_DIR,
+    env,
+    startTimeoutMs: 30_000,
+    dataDir: dbDir,
   });
-
-  return {
-    url: `http://127.0.0.1:${port}`,
-    log: () => stderr,
-    manage,
-    stop: async () => {
-      if (server.exitCode === null && server.signalCode === null) {
-        const exited = new Promise((done) => server.once('exit', done));
-        server.kill('SIGTERM');
-        const timer = setTimeout(() => server.kill('SIGKILL'), 5_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      rmSync(dbDir, { recursive: true, force: true });
-    },
-  };
+  return { ...server, manage };
 }

@@ -6,92 +6,36 @@
  * X-Snorky: Subscribe handshake must not lose changes made between the list
  * query and acquireSubscription; RPC errors keep the protocol's texts.
  */
-import { startStandaloneServer } from '../support/standalone-server';
+import { startStandaloneServer, StandaloneServer } from '../support/standalone-server';
 import { assertDjangoAvailable, DjangoApp, startDjangoApp } from './django-app';
-import { SnorkySocket } from '../support/snorky-socket';
+import { createInteropFixture, interopServerConfig, TaskJson } from './support/interop-fixture';
 
-type Server = Awaited<ReturnType<typeof startStandaloneServer>>;
-
-const SNORKY_CONFIG = {
-  services: [
-    {
-      type: 'datasync',
-      name: 'datasync',
-      backend: 'datasync_backend',
-      dealers: [
-        { name: 'AllTasks', model: 'Task', type: 'broadcast' },
-        { name: 'TasksByOwner', model: 'Task', type: 'simple', key: 'owner' },
-      ],
-    },
-  ],
-};
-
-interface TaskJson {
-  id: number;
-  title: string;
-  completed: boolean;
-  owner: string;
-}
+/** The Django model's owner is a non-null CharField ("" by default). */
+type Task = TaskJson<string>;
 
 describe('Django backend connector (interop)', () => {
-  let server: Server;
+  let server: StandaloneServer;
   let django: DjangoApp;
-  const sockets: SnorkySocket[] = [];
+  const { api, createTask, patchTask, subscribe, open, subscribedSocket, closeSockets } = createInteropFixture<Task>({
+    // DRF routes live under /api.
+    apiBase: () => `${django.url}/api`,
+    frontendUrl: () => server.frontendUrl,
+    diagnostics: () => django.log().slice(-4000),
+  });
 
   beforeAll(async () => {
     // Fails (never skips) naming the Debian package to install.
     assertDjangoAvailable();
-    server = await startStandaloneServer(SNORKY_CONFIG as never);
+    server = await startStandaloneServer(interopServerConfig());
     django = await startDjangoApp({ backendUrl: server.backendUrl, apiKey: server.apiKey });
   }, 90_000);
 
-  afterEach(() => {
-    sockets.splice(0).forEach((socket) => socket.close());
-  });
+  afterEach(() => closeSockets());
 
   afterAll(async () => {
     await django?.stop();
     await server?.stop();
   });
-
-  async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-    const response = await fetch(`${django.url}/api${path}`, {
-      method,
-      headers: { Accept: 'application/json', 'Content-Type': 'application/json', ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (response.status >= 400) {
-      throw new Error(`${method} ${path} -> ${response.status} ${text.slice(0, 500)}\n${django.log().slice(-4000)}`);
-    }
-    return { response, json: text ? JSON.parse(text) : null };
-  }
-
-  const createTask = async (task: Partial<TaskJson>): Promise<TaskJson> => (await api('POST', '/tasks', task)).json;
-  const patchTask = async (id: number, changes: Partial<TaskJson>): Promise<TaskJson> =>
-    (await api('PATCH', `/tasks/${id}`, changes)).json;
-
-  /** GET /api/tasks[?owner=x] with X-Snorky: Subscribe -> the list and the token. */
-  async function subscribe(query = ''): Promise<{ tasks: TaskJson[]; token: string }> {
-    const { response, json } = await api('GET', `/tasks${query}`, undefined, { 'X-Snorky': 'Subscribe' });
-    const token = response.headers.get('x-subscription-token');
-    expect(typeof token).toBe('string');
-    expect(token!.length).toBeGreaterThanOrEqual(16);
-    return { tasks: json, token: token! };
-  }
-
-  async function open(): Promise<SnorkySocket> {
-    const socket = await SnorkySocket.open(server.frontendUrl);
-    sockets.push(socket);
-    return socket;
-  }
-
-  async function subscribedSocket(query = ''): Promise<SnorkySocket> {
-    const { token } = await subscribe(query);
-    const socket = await open();
-    await expect(socket.acquire(token)).resolves.toBeNull();
-    return socket;
-  }
 
   it('answers a plain list request without authorizing a subscription', async () => {
     const { response, json } = await api('GET', '/tasks');

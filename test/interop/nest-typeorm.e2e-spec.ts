@@ -8,88 +8,41 @@
  */
 import { SnorkyBackend, SnorkyError, SnorkyTransportError } from '@snorky/backend';
 import { startStandaloneServer, StandaloneServer } from '../support/standalone-server';
-import { SnorkySocket } from '../support/snorky-socket';
 import { RunningNestApp, startNestApp } from './nest_app/start-nest-app';
 import { Task } from './nest_app/task.entity';
+import { createInteropFixture, interopServerConfig, TaskJson } from './support/interop-fixture';
 
-const SNORKY_CONFIG = {
-  services: [
-    {
-      type: 'datasync',
-      name: 'datasync',
-      backend: 'datasync_backend',
-      dealers: [
-        { name: 'AllTasks', model: 'Task', type: 'broadcast' },
-        { name: 'TasksByOwner', model: 'Task', type: 'simple', key: 'owner' },
-      ],
-    },
-    { type: 'pubsub', name: 'pubsub', backend: 'pubsub_backend', frontendPublish: false },
-  ],
-};
+/** Beside the tasks DataSync service: PubSub, for SnorkyBackend.publish. */
+const SNORKY_CONFIG = interopServerConfig({
+  type: 'pubsub',
+  name: 'pubsub',
+  backend: 'pubsub_backend',
+  frontendPublish: false,
+});
 
-interface TaskJson {
-  id: number;
-  title: string;
-  completed: boolean;
-  owner: string | null;
-}
+/** The entity's owner column is nullable. */
+type TaskData = TaskJson<string | null>;
 
 describe('Node backend connector: Nest + TypeORM (interop)', () => {
   let server: StandaloneServer;
   let nest: RunningNestApp;
-  const sockets: SnorkySocket[] = [];
+  const { api, createTask, patchTask, subscribe, open, subscribedSocket, closeSockets } = createInteropFixture<TaskData>({
+    apiBase: () => nest.url,
+    frontendUrl: () => server.frontendUrl,
+    diagnostics: () => `${nest.log().slice(-4000)}\n${server.output().slice(-2000)}`,
+  });
 
   beforeAll(async () => {
     server = await startStandaloneServer(SNORKY_CONFIG);
     nest = await startNestApp({ backendUrl: server.backendUrl, apiKey: server.apiKey });
   }, 60_000);
 
-  afterEach(() => {
-    sockets.splice(0).forEach((socket) => socket.close());
-  });
+  afterEach(() => closeSockets());
 
   afterAll(async () => {
     await nest?.stop();
     await server?.stop();
   });
-
-  async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-    const response = await fetch(`${nest.url}${path}`, {
-      method,
-      headers: { Accept: 'application/json', 'Content-Type': 'application/json', ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (response.status >= 400) {
-      throw new Error(`${method} ${path} -> ${response.status} ${text.slice(0, 500)}\n${nest.log().slice(-4000)}\n${server.output().slice(-2000)}`);
-    }
-    return { response, json: text ? JSON.parse(text) : null };
-  }
-
-  const createTask = async (task: Partial<TaskJson>): Promise<TaskJson> => (await api('POST', '/tasks', task)).json;
-  const patchTask = async (id: number, changes: Partial<TaskJson>): Promise<TaskJson> => (await api('PATCH', `/tasks/${id}`, changes)).json;
-
-  /** GET /tasks[?owner=x] with X-Snorky: Subscribe -> the list and the token. */
-  async function subscribe(query = ''): Promise<{ tasks: TaskJson[]; token: string }> {
-    const { response, json } = await api('GET', `/tasks${query}`, undefined, { 'X-Snorky': 'Subscribe' });
-    const token = response.headers.get('x-subscription-token');
-    expect(typeof token).toBe('string');
-    expect(token!.length).toBeGreaterThanOrEqual(16);
-    return { tasks: json, token: token! };
-  }
-
-  async function open(): Promise<SnorkySocket> {
-    const socket = await SnorkySocket.open(server.frontendUrl);
-    sockets.push(socket);
-    return socket;
-  }
-
-  async function subscribedSocket(query = ''): Promise<SnorkySocket> {
-    const { token } = await subscribe(query);
-    const socket = await open();
-    await expect(socket.acquire(token)).resolves.toBeNull();
-    return socket;
-  }
 
   it('answers a plain list request without authorizing a subscription', async () => {
     const { response, json } = await api('GET', '/tasks');

@@ -3,10 +3,11 @@
  * Bundler) for the interop test, and checks its prerequisites first so a
  * missing package fails with the Debian package's name instead of skipping.
  */
-import { spawn, spawnSync, ChildProcess } from 'child_process';
-import { mkdtempSync, rmSync } from 'fs';
+import { spawnSync } from 'child_process';
+import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { AppProcess, startAppProcess } from './support/app-process';
 
 const APP_DIR = join(__dirname, 'rails_app');
 
@@ -42,12 +43,8 @@ export function assertRailsAvailable(): void {
   }
 }
 
-export interface RailsApp {
-  url: string;
-  /** Everything the app wrote to stderr (Rails log), for failure messages. */
-  log(): string;
-  stop(): Promise<void>;
-}
+/** log() is the Rails log (the app writes it to stderr). */
+export type RailsApp = AppProcess;
 
 /** Boots the app against a Snorky backend; resolves once it listens. */
 export async function startRailsApp(snorky: { backendUrl: string; apiKey: string }): Promise<RailsApp> {
@@ -62,39 +59,13 @@ export async function startRailsApp(snorky: { backendUrl: string; apiKey: string
   };
   delete env.SNORKY_BACKEND_URL;
 
-  const child: ChildProcess = spawn('ruby', ['bin/server'], { cwd: APP_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
-
-  const port = await new Promise<number>((resolve, reject) => {
-    let stdout = '';
-    const timer = setTimeout(() => reject(new Error(`Rails app did not start within 60 s:\n${stderr}`)), 60_000);
-    child.stdout!.on('data', (chunk) => {
-      stdout += chunk;
-      const match = /LISTENING (\d+)/.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolve(Number(match[1]));
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`Rails app exited with ${code} before listening:\n${stderr}`));
-    });
+  return startAppProcess({
+    name: 'Rails app',
+    command: 'ruby',
+    args: ['bin/server'],
+    cwd: APP_DIR,
+    env,
+    startTimeoutMs: 60_000,
+    dataDir: dbDir,
   });
-
-  return {
-    url: `http://127.0.0.1:${port}`,
-    log: () => stderr,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      rmSync(dbDir, { recursive: true, force: true });
-    },
-  };
 }

@@ -5,81 +5,37 @@
  * and the X-Snorky: Subscribe handshake must not lose changes made between
  * the list query and the token's acquisition.
  */
-import { startStandaloneServer } from '../support/standalone-server';
+import { startStandaloneServer, StandaloneServer } from '../support/standalone-server';
 import { assertRailsAvailable, RailsApp, startRailsApp } from './rails-app';
-import { SnorkySocket } from '../support/snorky-socket';
+import { createInteropFixture, interopServerConfig, TaskJson } from './support/interop-fixture';
 
-type Server = Awaited<ReturnType<typeof startStandaloneServer>>;
-
-const SNORKY_CONFIG = {
-  services: [
-    {
-      type: 'datasync',
-      name: 'datasync',
-      backend: 'datasync_backend',
-      dealers: [
-        { name: 'AllTasks', model: 'Task', type: 'broadcast' },
-        { name: 'TasksByOwner', model: 'Task', type: 'simple', key: 'owner' },
-      ],
-    },
-  ],
-};
-
-interface TaskJson {
-  id: number;
-  title: string;
-  completed: boolean;
-  owner: string | null;
-}
+/** The tasks table's owner column is nullable. */
+type Task = TaskJson<string | null>;
 
 describe('Rails backend connector (interop)', () => {
-  let server: Server;
+  let server: StandaloneServer;
   let rails: RailsApp;
-  const clients: SnorkySocket[] = [];
+  const { api, createTask, patchTask, subscribe, open, subscribedSocket, closeSockets } = createInteropFixture<Task>({
+    apiBase: () => rails.url,
+    frontendUrl: () => server.frontendUrl,
+    diagnostics: () => rails.log().slice(-4000),
+    // Strong parameters: params.require(:task).
+    taskBody: (task) => ({ task }),
+  });
 
   beforeAll(async () => {
     // Fails (never skips) with the Debian package to install.
     assertRailsAvailable();
-    server = await startStandaloneServer(SNORKY_CONFIG);
+    server = await startStandaloneServer(interopServerConfig());
     rails = await startRailsApp({ backendUrl: server.backendUrl, apiKey: server.apiKey });
   }, 90_000);
 
-  afterEach(() => {
-    clients.splice(0).forEach((c) => c.close());
-  });
+  afterEach(() => closeSockets());
 
   afterAll(async () => {
     await rails?.stop();
     await server?.stop();
   });
-
-  async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-    const response = await fetch(`${rails.url}${path}`, {
-      method,
-      headers: { Accept: 'application/json', 'Content-Type': 'application/json', ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (response.status >= 400) {
-      throw new Error(`${method} ${path} -> ${response.status}\n${rails.log().slice(-4000)}`);
-    }
-    const text = await response.text();
-    return { response, json: text ? JSON.parse(text) : null };
-  }
-
-  /** GET /tasks with X-Snorky: Subscribe -> the list and the token. */
-  async function subscribeToTasks(path = '/tasks'): Promise<{ tasks: TaskJson[]; token: string }> {
-    const { response, json } = await api('GET', path, undefined, { 'X-Snorky': 'Subscribe' });
-    const token = response.headers.get('x-subscription-token');
-    expect(typeof token).toBe('string');
-    expect(token!.length).toBeGreaterThanOrEqual(16);
-    return { tasks: json, token: token! };
-  }
-
-  async function connect(): Promise<SnorkySocket> {
-    const client = await SnorkySocket.open(server.frontendUrl);
-    clients.push(client);
-    return client;
-  }
 
   it('answers a plain list request without authorizing a subscription', async () => {
     const { response, json } = await api('GET', '/tasks');
@@ -88,13 +44,11 @@ describe('Rails backend connector (interop)', () => {
   });
 
   it('delivers ActiveRecord create, update and destroy to a subscriber as deltas', async () => {
-    const { token } = await subscribeToTasks();
-    const client = await connect();
-    await expect(client.call('datasync', 'acquireSubscription', { token })).resolves.toBeNull();
+    const client = await subscribedSocket();
 
-    const created: TaskJson = (await api('POST', '/tasks', { task: { title: 'Buy milk', owner: 'ann' } })).json;
+    const created = await createTask({ title: 'Buy milk', owner: 'ann' });
     expect(created).toEqual({ id: expect.any(Number), title: 'Buy milk', completed: false, owner: 'ann' });
-    await api('PATCH', `/tasks/${created.id}`, { task: { completed: true, title: 'Buy oat milk' } });
+    await patchTask(created.id, { completed: true, title: 'Buy oat milk' });
     await api('DELETE', `/tasks/${created.id}`);
 
     const deltas = await client.waitForDeltas(3);
@@ -113,18 +67,18 @@ describe('Rails backend connector (interop)', () => {
   });
 
   it('keeps changes made between the list query and acquireSubscription', async () => {
-    const existing: TaskJson = (await api('POST', '/tasks', { task: { title: 'Existing', owner: 'bob' } })).json;
+    const existing = await createTask({ title: 'Existing', owner: 'bob' });
 
-    const { tasks, token } = await subscribeToTasks();
+    const { tasks, token } = await subscribe();
     expect(tasks).toContainEqual(existing);
 
     // The browser has the list but has not acquired the token yet.
-    const late: TaskJson = (await api('POST', '/tasks', { task: { title: 'Late arrival', owner: 'cy' } })).json;
-    await api('PATCH', `/tasks/${existing.id}`, { task: { owner: 'dee' } });
+    const late = await createTask({ title: 'Late arrival', owner: 'cy' });
+    await patchTask(existing.id, { owner: 'dee' });
     expect(tasks).not.toContainEqual(late);
 
-    const client = await connect();
-    await client.call('datasync', 'acquireSubscription', { token });
+    const client = await open();
+    await client.acquire(token);
 
     const deltas = await client.waitForDeltas(2);
     expect(deltas).toEqual([
@@ -139,28 +93,28 @@ describe('Rails backend connector (interop)', () => {
     // authorizing) the subscription. Authorizing first makes it a delta.
     const listing = api('GET', '/tasks?hold=1.5', undefined, { 'X-Snorky': 'Subscribe' });
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const inWindow: TaskJson = (await api('POST', '/tasks', { task: { title: 'In the window', owner: 'eve' } })).json;
+    const inWindow = await createTask({ title: 'In the window', owner: 'eve' });
     const { response, json: tasks } = await listing;
     expect(tasks).not.toContainEqual(inWindow);
 
-    const client = await connect();
-    await client.call('datasync', 'acquireSubscription', { token: response.headers.get('x-subscription-token') });
+    const client = await open();
+    await client.acquire(response.headers.get('x-subscription-token')!);
     expect(await client.waitForDeltas(1)).toEqual([{ type: 'insert', model: 'Task', data: inWindow }]);
   });
 
   it("routes an owner change through oldData: the old owner's list loses the task, the new owner's gains it", async () => {
-    const task: TaskJson = (await api('POST', '/tasks', { task: { title: 'Hand over', owner: 'fay' } })).json;
-    const fay = await subscribeToTasks('/tasks?owner=fay');
-    const gus = await subscribeToTasks('/tasks?owner=gus');
+    const task = await createTask({ title: 'Hand over', owner: 'fay' });
+    const fay = await subscribe('?owner=fay');
+    const gus = await subscribe('?owner=gus');
     expect(fay.tasks).toEqual([task]);
     expect(gus.tasks).toEqual([]);
-    const fayClient = await connect();
-    const gusClient = await connect();
-    await fayClient.call('datasync', 'acquireSubscription', { token: fay.token });
-    await gusClient.call('datasync', 'acquireSubscription', { token: gus.token });
+    const fayClient = await open();
+    const gusClient = await open();
+    await fayClient.acquire(fay.token);
+    await gusClient.acquire(gus.token);
 
-    await api('PATCH', `/tasks/${task.id}`, { task: { owner: 'gus' } });
-    await api('PATCH', `/tasks/${task.id}`, { task: { completed: true } });
+    await patchTask(task.id, { owner: 'gus' });
+    await patchTask(task.id, { completed: true });
 
     const moved = { ...task, owner: 'gus' };
     expect(await gusClient.waitForDeltas(2)).toEqual([
@@ -173,11 +127,11 @@ describe('Rails backend connector (interop)', () => {
   });
 
   it('refuses a token a second time (the Rails token is a real DataSync token)', async () => {
-    const { token } = await subscribeToTasks();
-    const first = await connect();
-    await first.call('datasync', 'acquireSubscription', { token });
-    const second = await connect();
-    await expect(second.call('datasync', 'acquireSubscription', { token })).rejects.toThrow('No such subscription');
+    const { token } = await subscribe();
+    const first = await open();
+    await first.acquire(token);
+    const second = await open();
+    await expect(second.acquire(token)).rejects.toThrow('No such subscription');
   });
 
   it('surfaces a wrong API key as a transport error (HTTP 401) in the Rails app', async () => {
