@@ -22,7 +22,7 @@ async function main() {
     console.log(`indexed (equality index + scan list)             : ${(r.indexedMs * 1000).toFixed(1)} µs per delta`);
     console.log(`ratio naive / indexed : ${r.ratio.toFixed(0)}x  (required >= 100x)`);
     console.log(`ratio scan / indexed  : ${r.scanRatio.toFixed(0)}x  (the index alone; bounded by the ${r.scanSubscriptions} scanned filters)`);
-    console.log(`deliveries (same for both)    : ${r.delivered.indexed}`);
+    console.log(`deliveries (same for all three): ${r.delivered.indexed}`);
     if (r.ratio < 100) failed = true;
     const f = engineFanoutBench();
     console.log(`engine only: one delta to ${f.delivered} simple-dealer subscriptions: ${f.ms.toFixed(2)} ms`);
