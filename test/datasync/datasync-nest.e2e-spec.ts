@@ -2,6 +2,7 @@ import { Body, Controller, Get, Headers, Injectable, Post, Query, Res } from '@n
 import type { Response } from 'express';
 import {
   BaseDealer,
+  BroadcastDealer,
   DataSyncBackend,
   DataSyncPublisher,
   DataSyncService,
@@ -66,6 +67,11 @@ class VisibleTasksDealer extends BaseDealer {
   getSubscriptionItemsForObject(task: unknown): Iterable<SubscriptionItem> {
     return [...this.items].filter((item) => this.policy.canSee(item.query, task as Task));
   }
+}
+
+abstract class BroadcastDealerWithName extends BroadcastDealer {
+  model = 'Task';
+  name = 'Twin';
 }
 
 /** A second DataSync service in the same app, with its own dealers and backend. */
@@ -191,5 +197,29 @@ describe('DataSync in a Nest app (DI dealers, DataSyncPublisher)', () => {
     expect((await browser.call('chat_sync', 'acquireSubscription', { token }, 1)).message).toEqual({ type: 'response', callId: 1, data: null });
     await server.app.get(DataSyncPublisher).publishDeltas([{ type: 'insert', model: 'Message', data: { room: 'lobby', text: 'hi' } }], 'chat_sync');
     expect(await browser.next()).toEqual(delta({ type: 'insert', model: 'Message', data: { room: 'lobby', text: 'hi' } }, 'chat_sync'));
+  });
+
+  describe('discovery errors', () => {
+    @Dealer({ service: 'missing_sync' })
+    class Orphan extends SimpleDealer {
+      model = 'Task';
+      key = 'owner';
+    }
+
+    @Dealer()
+    class NotADealer {}
+
+    @Dealer()
+    class TwinA extends BroadcastDealerWithName {}
+    @Dealer()
+    class TwinB extends BroadcastDealerWithName {}
+
+    it.each([
+      ['a dealer naming a service that does not exist', [DataSyncService, Orphan], /dealer Orphan: no DataSync service named "missing_sync"/],
+      ['@Dealer on a class that is no dealer', [DataSyncService, NotADealer], /NotADealer has @Dealer but does not extend/],
+      ['two dealers with one name', [DataSyncService, TwinA, TwinB], /two dealers named "Twin"/],
+    ])('refuses to start with %s', async (_what, providers, message) => {
+      await expect(startSnorkyApp(providers as never)).rejects.toThrow(message);
+    });
   });
 });
