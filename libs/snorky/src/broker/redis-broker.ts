@@ -72,6 +72,8 @@ export class RedisBroker extends Broker implements OnApplicationBootstrap, OnApp
       commandTimeout: this.commandTimeoutMs,
       connectTimeout: this.commandTimeoutMs,
       autoResubscribe: false,
+      // ioredis waits this long for a socket to close after disconnect() (it keeps the process alive).
+      disconnectTimeout: 200,
       // Keep trying for ever, never faster than every 50 ms nor slower than every second.
       retryStrategy: (times) => (this.closing ? null : Math.min(50 * times, 1000)),
     };
@@ -171,7 +173,9 @@ export class RedisBroker extends Broker implements OnApplicationBootstrap, OnApp
 
   protected override topicWanted(topic: string, first: boolean): Promise<void> {
     const channel = this.topicChannel(topic);
-    if (!first && this.confirmed.has(channel)) return Promise.resolve();
+    // The first local subscriber always sends SUBSCRIBE: an UNSUBSCRIBE may have followed one in flight.
+    if (first) return this.subscribeRedis([channel]);
+    if (this.confirmed.has(channel)) return Promise.resolve();
     return this.inFlight.get(channel) ?? this.subscribeRedis([channel]);
   }
 
