@@ -4,7 +4,9 @@ import {
   IsArray,
   IsInt,
   IsNotEmpty,
+  IsNumber,
   IsOptional,
+  IsPositive,
   IsString,
   Matches,
   Max,
@@ -32,6 +34,10 @@ export class BackendConfig {
 
 export class ClusterConfig {
   @IsString() @Matches(/^rediss?:\/\//, { message: 'redis must be a redis:// URL' }) redis: string;
+  /** Seconds start-up waits for Redis before failing (default 5). */
+  @IsOptional() @IsNumber() @IsPositive() connectTimeout?: number;
+  /** Prefix of every Redis key and channel; the same on every node of one cluster (default "snorky:"). */
+  @IsOptional() @IsString() @IsNotEmpty() keyPrefix?: string;
 }
 
 /** Common to every entry of `services`; each type adds its own keys (see service-types.ts). */

@@ -25,6 +25,7 @@ export class JournalCursor {
   private readonly queue: Item[] = [];
   private busy = false;
   private waiters: { target: JournalPosition; resolve: () => void }[] = [];
+  private syncWaiters: (() => void)[] = [];
 
   constructor(
     readonly channel: string,
@@ -59,6 +60,15 @@ export class JournalCursor {
         reject(new BrokerUnavailableError(`this node has not received broadcast ${target.seq} of ${this.channel} within ${timeoutMs} ms`));
       }, timeoutMs);
       this.waiters.push(waiter);
+    });
+  }
+
+  /** Resolves once the cursor knows its position (first sync done). */
+  synced(timeoutMs: number): Promise<void> {
+    if (this.position) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new BrokerUnavailableError(`${this.channel}: no sync with the journal within ${timeoutMs} ms`)), timeoutMs);
+      this.syncWaiters.push(() => (clearTimeout(timer), resolve()));
     });
   }
 
@@ -147,6 +157,7 @@ export class JournalCursor {
       payload = JSON.parse(json);
     } catch {
       this.logger.error(`${this.channel}: broadcast ${seq} is not JSON; skipped`);
+      this.wake();
       return;
     }
     try {
@@ -158,6 +169,7 @@ export class JournalCursor {
   }
 
   private wake(): void {
+    if (this.position && this.syncWaiters.length > 0) this.syncWaiters.splice(0).forEach((resolve) => resolve());
     if (this.waiters.length === 0) return;
     const ready = this.waiters.filter((w) => this.hasReached(w.target));
     if (ready.length === 0) return;

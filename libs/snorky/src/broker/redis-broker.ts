@@ -187,7 +187,12 @@ export class RedisBroker extends Broker implements OnApplicationBootstrap, OnApp
   }
 
   protected override channelWanted(channel: string): void {
-    const ready = this.subscribeRedis([this.broadcastChannel(channel)]).then(() => this.cursors.get(channel)?.resync());
+    const ready = this.subscribeRedis([this.broadcastChannel(channel)]).then(() => {
+      const cursor = this.cursors.get(channel);
+      if (!cursor) return;
+      cursor.resync();
+      return cursor.synced(this.commandTimeoutMs);
+    });
     ready.catch(() => undefined);
     this.startup.push(ready);
   }
