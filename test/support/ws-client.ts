@@ -32,7 +32,7 @@ export class TestSocket {
   }
 
   /** Next frame not yet read. */
-  async next(timeoutMs = 2000): Promise<any> {
+  async next(timeoutMs = 5000): Promise<any> {
     const deadline = Date.now() + timeoutMs;
     while (this.cursor >= this.frames.length) {
       const left = deadline - Date.now();
