@@ -1,21 +1,14 @@
 import { StandaloneServer } from '../support/standalone-server';
 import { TestSocket } from '../support/ws-client';
-import { backend, backendOk, startNodes, stopNodes } from './support/cluster';
-import { RedisProcess } from './support/redis-process';
+import { backend, backendOk, useTestCluster } from './support/cluster';
 
 const insert = (id: number, owner = 'ann') => ({ type: 'insert', model: 'Task', data: { id, owner } });
 const deltaFrame = (delta: unknown) => ({ service: 'datasync', message: { type: 'delta', delta } });
 
 /** Three standalone servers on one dedicated Redis: DataSync behaves as one server (unacquiredTimeout 2 s). */
 describe('cluster: DataSync across three nodes', () => {
-  let redis: RedisProcess;
-  let nodes: StandaloneServer[] = [];
-  const sockets: TestSocket[] = [];
-  const open = async (node: StandaloneServer) => {
-    const s = await TestSocket.open(node.frontendUrl);
-    sockets.push(s);
-    return s;
-  };
+  const cluster = useTestCluster();
+  const { open } = cluster;
   const authorize = (node: StandaloneServer, items: unknown) => backendOk(node, 'datasync_backend', 'authorizeSubscription', { items }) as Promise<string>;
   const publish = (node: StandaloneServer, deltas: unknown[]) => backendOk(node, 'datasync_backend', 'publishDeltas', { deltas });
   /** Acquires and returns the deltas that came before the reply. */
@@ -29,23 +22,14 @@ describe('cluster: DataSync across three nodes', () => {
     }
   };
 
-  beforeAll(async () => {
-    redis = await RedisProcess.start();
-    nodes = await startNodes(redis.url);
-  });
-  afterAll(async () => {
-    await Promise.all(sockets.map((s) => s.close()));
-    await stopNodes(nodes);
-    await redis?.stop();
-  });
 
   it('delivers deltas published on any node to subscriptions on every node', async () => {
-    const subs = await Promise.all(nodes.map(open));
+    const subs = await Promise.all(cluster.nodes.map(open));
     for (const [i, s] of subs.entries()) {
-      const { reply } = await acquire(s, await authorize(nodes[i], [{ dealer: 'TasksByOwner', query: 'bob' }]));
+      const { reply } = await acquire(s, await authorize(cluster.nodes[i], [{ dealer: 'TasksByOwner', query: 'bob' }]));
       expect(reply).toEqual({ type: 'response', callId: 'acq', data: null });
     }
-    for (const [i, node] of nodes.entries()) await publish(node, [insert(100 + i, 'bob'), insert(200 + i, 'carol')]);
+    for (const [i, node] of cluster.nodes.entries()) await publish(node, [insert(100 + i, 'bob'), insert(200 + i, 'carol')]);
     for (const s of subs) {
       for (let i = 0; i < 3; i++) expect(await s.next()).toEqual(deltaFrame(insert(100 + i, 'bob')));
     }
@@ -53,26 +37,26 @@ describe('cluster: DataSync across three nodes', () => {
   });
 
   it('acquires on node B a token authorized on node A, with the deltas published anywhere meanwhile first, in order', async () => {
-    const token = await authorize(nodes[0], [{ dealer: 'TasksByOwner', query: 'dave' }]);
-    await publish(nodes[0], [insert(1, 'dave')]);
-    await publish(nodes[2], [insert(2, 'erin'), insert(3, 'dave')]);
-    await publish(nodes[1], [insert(4, 'dave')]);
-    const browser = await open(nodes[1]);
+    const token = await authorize(cluster.nodes[0], [{ dealer: 'TasksByOwner', query: 'dave' }]);
+    await publish(cluster.nodes[0], [insert(1, 'dave')]);
+    await publish(cluster.nodes[2], [insert(2, 'erin'), insert(3, 'dave')]);
+    await publish(cluster.nodes[1], [insert(4, 'dave')]);
+    const browser = await open(cluster.nodes[1]);
     const { reply, kept } = await acquire(browser, token);
     expect(reply).toEqual({ type: 'response', callId: 'acq', data: null });
     expect(kept).toEqual([insert(1, 'dave'), insert(3, 'dave'), insert(4, 'dave')]);
-    await publish(nodes[2], [insert(5, 'dave')]);
+    await publish(cluster.nodes[2], [insert(5, 'dave')]);
     expect(await browser.next()).toEqual(deltaFrame(insert(5, 'dave')));
     // the acquiring node owns it now: cancel there, then nothing more arrives
     expect((await browser.call('datasync', 'cancelSubscription', { token }, 'c')).message).toEqual({ type: 'response', callId: 'c', data: null });
-    await publish(nodes[0], [insert(6, 'dave')]);
+    await publish(cluster.nodes[0], [insert(6, 'dave')]);
     await browser.expectSilence(150);
   });
 
   it('loses nothing and duplicates nothing while three nodes publish during the handoff', async () => {
     // a reference subscriber, acquired before anything: it sees the one order every node routes in
-    const reference = await open(nodes[0]);
-    await acquire(reference, await authorize(nodes[0], [{ dealer: 'AllTasks', query: null }]));
+    const reference = await open(cluster.nodes[0]);
+    await acquire(reference, await authorize(cluster.nodes[0], [{ dealer: 'AllTasks', query: null }]));
     let next = 1000;
     let running = true;
     const publishedAfter: number[] = [];
@@ -85,12 +69,12 @@ describe('cluster: DataSync across three nodes', () => {
         await publish(node, [insert(id, 'x')]);
       }
     };
-    const publishers = nodes.map(publisher);
+    const publishers = cluster.nodes.map(publisher);
     await new Promise((r) => setTimeout(r, 100));
-    const token = await authorize(nodes[1], [{ dealer: 'AllTasks', query: null }]);
+    const token = await authorize(cluster.nodes[1], [{ dealer: 'AllTasks', query: null }]);
     authorizedAt = Date.now();
     await new Promise((r) => setTimeout(r, 150));
-    const browser = await open(nodes[2]);
+    const browser = await open(cluster.nodes[2]);
     const { reply, kept } = await acquire(browser, token);
     expect(reply.type).toBe('response');
     await new Promise((r) => setTimeout(r, 100));
@@ -118,8 +102,8 @@ describe('cluster: DataSync across three nodes', () => {
 
   it('lets a token be acquired once in the whole cluster', async () => {
     for (let round = 0; round < 5; round++) {
-      const token = await authorize(nodes[round % 3], [{ dealer: 'AllTasks', query: null }]);
-      const contenders = await Promise.all(nodes.map(open));
+      const token = await authorize(cluster.nodes[round % 3], [{ dealer: 'AllTasks', query: null }]);
+      const contenders = await Promise.all(cluster.nodes.map(open));
       const results = await Promise.all(contenders.map((s) => acquire(s, token)));
       const replies = results.map((r) => r.reply);
       expect(replies.filter((r) => r.type === 'response')).toHaveLength(1);
@@ -128,25 +112,25 @@ describe('cluster: DataSync across three nodes', () => {
   });
 
   it('expires an unacquired token everywhere after the timeout', async () => {
-    const token = await authorize(nodes[0], [{ dealer: 'AllTasks', query: null }]);
-    const fresh = await authorize(nodes[0], [{ dealer: 'AllTasks', query: null }]);
+    const token = await authorize(cluster.nodes[0], [{ dealer: 'AllTasks', query: null }]);
+    const fresh = await authorize(cluster.nodes[0], [{ dealer: 'AllTasks', query: null }]);
     await new Promise((r) => setTimeout(r, 2300));
-    for (const node of nodes) {
+    for (const node of cluster.nodes) {
       const { reply } = await acquire(await open(node), token);
       expect(reply).toEqual({ type: 'error', callId: 'acq', message: 'No such subscription' });
     }
-    const another = await authorize(nodes[2], [{ dealer: 'AllTasks', query: null }]);
-    expect((await acquire(await open(nodes[1]), another)).reply.type).toBe('response');
-    expect((await acquire(await open(nodes[1]), fresh)).reply.message).toBe('No such subscription');
+    const another = await authorize(cluster.nodes[2], [{ dealer: 'AllTasks', query: null }]);
+    expect((await acquire(await open(cluster.nodes[1]), another)).reply.type).toBe('response');
+    expect((await acquire(await open(cluster.nodes[1]), fresh)).reply.message).toBe('No such subscription');
   });
 
   it('keeps the protocol errors on every node', async () => {
-    const s = await open(nodes[2]);
+    const s = await open(cluster.nodes[2]);
     expect((await acquire(s, 42 as any)).reply).toEqual({ type: 'error', callId: 'acq', message: 'token must be string' });
     expect((await acquire(s, 'no-such-token')).reply).toEqual({ type: 'error', callId: 'acq', message: 'No such subscription' });
-    const res = await backend(nodes[1], 'datasync_backend', 'authorizeSubscription', { items: [{ dealer: 'Nope', query: 1 }] });
+    const res = await backend(cluster.nodes[1], 'datasync_backend', 'authorizeSubscription', { items: [{ dealer: 'Nope', query: 1 }] });
     expect(res.message).toEqual({ type: 'error', message: 'No such dealer' });
-    const bad = await backend(nodes[1], 'datasync_backend', 'publishDeltas', { deltas: [insert(1), { type: 'nope', model: 'Task', data: {} }] });
+    const bad = await backend(cluster.nodes[1], 'datasync_backend', 'publishDeltas', { deltas: [insert(1), { type: 'nope', model: 'Task', data: {} }] });
     expect(bad.message).toEqual({ type: 'error', message: 'Invalid delta type' });
   });
 });

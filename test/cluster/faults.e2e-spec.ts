@@ -1,7 +1,6 @@
-import { runStandaloneServerExpectingFailure, startStandaloneServer, StandaloneServer } from '../support/standalone-server';
-import { TestSocket } from '../support/ws-client';
-import { backend, backendOk, CLUSTER_SERVICES, eventually, stopNodes } from './support/cluster';
-import { freePort, RedisProcess } from './support/redis-process';
+import { runStandaloneServerExpectingFailure, startStandaloneServer } from '../support/standalone-server';
+import { backend, backendOk, CLUSTER_SERVICES, eventually, useTestCluster } from './support/cluster';
+import { freePort } from './support/redis-process';
 
 const insert = (id: number) => ({ type: 'insert', model: 'Task', data: { id, owner: 'ann' } });
 
@@ -22,41 +21,27 @@ describe('cluster: faults', () => {
   });
 
   describe('Redis lost while running, then back', () => {
-    let redis: RedisProcess;
-    let nodes: StandaloneServer[] = [];
-    const sockets: TestSocket[] = [];
-    const open = async (node: StandaloneServer) => {
-      const s = await TestSocket.open(node.frontendUrl);
-      sockets.push(s);
-      return s;
-    };
-
-    beforeAll(async () => {
-      redis = await RedisProcess.start();
-      // two nodes configured by file, the third by SNORKY_REDIS_URL alone
-      nodes = await Promise.all([
-        startStandaloneServer({ cluster: { redis: redis.url }, services: CLUSTER_SERVICES }),
-        startStandaloneServer({ cluster: { redis: redis.url }, services: CLUSTER_SERVICES }),
-        startStandaloneServer({ services: CLUSTER_SERVICES }, { SNORKY_REDIS_URL: redis.url }),
-      ]);
-    });
-    afterAll(async () => {
-      await Promise.all(sockets.map((s) => s.close()));
-      await stopNodes(nodes);
-      await redis?.stop();
-    });
+    // two nodes configured by file, the third by SNORKY_REDIS_URL alone
+    const cluster = useTestCluster((url) =>
+      Promise.all([
+        startStandaloneServer({ cluster: { redis: url }, services: CLUSTER_SERVICES }),
+        startStandaloneServer({ cluster: { redis: url }, services: CLUSTER_SERVICES }),
+        startStandaloneServer({ services: CLUSTER_SERVICES }, { SNORKY_REDIS_URL: url }),
+      ]),
+    );
+    const { open } = cluster;
 
     it('fails fast with clear errors while Redis is down, crashes nothing, and resumes by itself', async () => {
       // before: a pub/sub subscriber on node 1, a live DataSync subscription on node 2 (the env-configured node)
-      const listener = await open(nodes[1]);
+      const listener = await open(cluster.nodes[1]);
       await listener.call('pubsub', 'subscribe', { channel: 'weather' }, 0);
-      const syncing = await open(nodes[2]);
-      const token = await backendOk(nodes[0], 'datasync_backend', 'authorizeSubscription', { items: [{ dealer: 'AllTasks', query: null }] });
+      const syncing = await open(cluster.nodes[2]);
+      const token = await backendOk(cluster.nodes[0], 'datasync_backend', 'authorizeSubscription', { items: [{ dealer: 'AllTasks', query: null }] });
       expect((await syncing.call('datasync', 'acquireSubscription', { token }, 0)).message.type).toBe('response');
-      await backendOk(nodes[0], 'pubsub_backend', 'publish', { channel: 'weather', message: 'sunny' });
+      await backendOk(cluster.nodes[0], 'pubsub_backend', 'publish', { channel: 'weather', message: 'sunny' });
       expect((await listener.next()).message.message).toBe('sunny');
 
-      await redis.stop();
+      await cluster.redis.stop();
       await new Promise((r) => setTimeout(r, 200));
 
       // backend: an HTTP error at once, not a hang and not "Internal error"
@@ -66,44 +51,44 @@ describe('cluster: faults', () => {
         ['datasync_backend', 'authorizeSubscription', { items: [{ dealer: 'AllTasks', query: null }] }],
       ] as const) {
         const t = Date.now();
-        const res = await backend(nodes[0], service, command, params);
+        const res = await backend(cluster.nodes[0], service, command, params);
         expect(Date.now() - t).toBeLessThan(2500);
         expect(res.status).toBe(503);
         expect(res.text).toMatch(/Service unavailable: .*Redis/);
       }
       // frontend: the RPC error "Service unavailable"
-      const browser = await open(nodes[1]);
+      const browser = await open(cluster.nodes[1]);
       const unavailable = (callId: number) => ({ type: 'error', callId, message: 'Service unavailable' });
       expect((await browser.call('pubsub', 'publish', { channel: 'weather', message: 'hail' }, 1)).message).toEqual(unavailable(1));
       expect((await browser.call('pubsub', 'subscribe', { channel: 'storm' }, 2)).message).toEqual(unavailable(2));
       expect((await browser.call('datasync', 'acquireSubscription', { token: 'whatever' }, 3)).message).toEqual(unavailable(3));
       // nothing crashed, no connection dropped
-      for (const node of nodes) expect(node.process.exitCode).toBeNull();
+      for (const node of cluster.nodes) expect(node.process.exitCode).toBeNull();
       for (const s of [listener, syncing, browser]) expect(s.isOpen).toBe(true);
 
-      await redis.restart();
+      await cluster.redis.restart();
 
       // the pub/sub subscription made before the outage works again (the node resubscribed)
       await eventually(async () => {
-        await backendOk(nodes[0], 'pubsub_backend', 'publish', { channel: 'weather', message: 'clear' });
+        await backendOk(cluster.nodes[0], 'pubsub_backend', 'publish', { channel: 'weather', message: 'clear' });
         expect((await listener.next(300)).message.message).toBe('clear');
       });
       // so does the live DataSync subscription, for deltas published on any node: once a publication
       // is accepted it arrives (the node reads back what it missed while resubscribing), exactly once
-      await eventually(() => backendOk(nodes[1], 'datasync_backend', 'publishDeltas', { deltas: [insert(2)] }));
+      await eventually(() => backendOk(cluster.nodes[1], 'datasync_backend', 'publishDeltas', { deltas: [insert(2)] }));
       expect((await syncing.next(5000)).message.delta).toEqual(insert(2));
       // a subscribe that failed during the outage can be retried
       expect((await browser.call('pubsub', 'subscribe', { channel: 'storm' }, 4)).message).toEqual({ type: 'response', callId: 4, data: null });
-      await backendOk(nodes[2], 'pubsub_backend', 'publish', { channel: 'storm', message: 'over' });
+      await backendOk(cluster.nodes[2], 'pubsub_backend', 'publish', { channel: 'storm', message: 'over' });
       expect((await browser.next()).message.message).toBe('over');
       // and the authorize → publish → acquire-elsewhere handoff works on the fresh Redis
-      const fresh = await backendOk(nodes[2], 'datasync_backend', 'authorizeSubscription', { items: [{ dealer: 'AllTasks', query: null }] });
-      await backendOk(nodes[1], 'datasync_backend', 'publishDeltas', { deltas: [insert(3)] });
-      const late = await open(nodes[0]);
+      const fresh = await backendOk(cluster.nodes[2], 'datasync_backend', 'authorizeSubscription', { items: [{ dealer: 'AllTasks', query: null }] });
+      await backendOk(cluster.nodes[1], 'datasync_backend', 'publishDeltas', { deltas: [insert(3)] });
+      const late = await open(cluster.nodes[0]);
       expect(await late.call('datasync', 'acquireSubscription', { token: fresh }, 9)).toEqual({ service: 'datasync', message: { type: 'delta', delta: insert(3) } });
       expect((await late.next()).message).toEqual({ type: 'response', callId: 9, data: null });
       expect((await syncing.next()).message.delta).toEqual(insert(3));
-      for (const node of nodes) expect(node.output()).toMatch(/connection to Redis lost; reconnecting/);
+      for (const node of cluster.nodes) expect(node.output()).toMatch(/connection to Redis lost; reconnecting/);
     });
   });
 });

@@ -1,5 +1,7 @@
 import { postBackend } from '../../support/snorky-app';
 import { startStandaloneServer, StandaloneServer } from '../../support/standalone-server';
+import { TestSocket } from '../../support/ws-client';
+import { RedisProcess } from './redis-process';
 
 /** The services every node of the test cluster runs (all nodes must run the same ones). */
 export const CLUSTER_SERVICES = [
@@ -51,4 +53,38 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000,
       await new Promise((r) => setTimeout(r, everyMs));
     }
   }
+}
+
+export interface TestCluster {
+  redis: RedisProcess;
+  nodes: StandaloneServer[];
+  /** Opens a socket on `node`, closed after the suite. */
+  open(node: StandaloneServer): Promise<TestSocket>;
+}
+
+/**
+ * A dedicated Redis and nodes on it for one suite (beforeAll/afterAll registered here).
+ * `start` makes the nodes; by default three identical standalone servers.
+ */
+export function useTestCluster(start: (redisUrl: string) => Promise<StandaloneServer[]> = (url) => startNodes(url)): TestCluster {
+  const sockets: TestSocket[] = [];
+  const cluster: TestCluster = {
+    redis: undefined as unknown as RedisProcess,
+    nodes: [],
+    async open(node) {
+      const socket = await TestSocket.open(node.frontendUrl);
+      sockets.push(socket);
+      return socket;
+    },
+  };
+  beforeAll(async () => {
+    cluster.redis = await RedisProcess.start();
+    cluster.nodes = await start(cluster.redis.url);
+  });
+  afterAll(async () => {
+    await Promise.all(sockets.map((s) => s.close()));
+    await stopNodes(cluster.nodes);
+    await cluster.redis?.stop();
+  });
+  return cluster;
 }
