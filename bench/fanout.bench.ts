@@ -1,23 +1,43 @@
 /**
  * bench:fanout — 1000 WebSocket subscribers on one channel, one publisher.
  * Measures Snorky's PubSub (the standalone server) against a bare `ws` broadcast server in the same run,
- * each server in its own process, the clients in this one:
- *   burst: deliveries per second while the publisher sends as fast as it can;
+ * each server in its own process, the clients in this one. Both servers run side by side and the
+ * measurements alternate between them (A B B A ...), so drift of the machine hits both alike:
+ *   burst: deliveries per second while the publisher sends as fast as it can (median round);
  *   paced: 50 publishes/s, latency from publish to delivery, p50/p99.
+ * The clients share one process, which on 2 cores is the bottleneck of both: the ratio is what counts.
  */
 import { spawn } from 'child_process';
 import { join } from 'path';
 import { startStandaloneServer } from '../test/support/standalone-server';
-import { FanoutTarget, openSockets, subscribeAll } from './fanout/fanout-clients';
-import { FANOUT_SETTINGS, FanoutResult, measureFanout, resultRow, snorkyPubSubTarget } from './fanout/fanout-measure';
+import WebSocket from 'ws';
+import { FanoutTarget, openSockets, Subscriber, subscribeAll } from './fanout/fanout-clients';
+import { burstRound, FANOUT_SETTINGS, FanoutResult, median, pacedRun, percentile, resultRow, snorkyPubSubTarget } from './fanout/fanout-measure';
 
-async function measure(target: FanoutTarget): Promise<FanoutResult> {
+interface Side {
+  name: string;
+  publisher: WebSocket;
+  publishFrame: (payload: string) => string;
+  subscribers: Subscriber[];
+  sockets: WebSocket[];
+  rates: number[];
+  latencies: number[];
+}
+
+async function connect(target: FanoutTarget): Promise<Side> {
   const sockets = await openSockets(target.url, FANOUT_SETTINGS.subscribers + 1);
   const publisher = sockets.pop()!;
   const subscribers = await subscribeAll(target, sockets);
-  const result = await measureFanout(publisher, target.publishFrame, subscribers);
-  for (const ws of [publisher, ...sockets]) ws.terminate();
-  return result;
+  return { name: target.name, publisher, publishFrame: target.publishFrame, subscribers, sockets, rates: [], latencies: [] };
+}
+
+/** A B, B A, A B, ...: each side runs first in half of the rounds. */
+function alternate<T>(round: number, a: T, b: T): T[] {
+  return round % 2 === 0 ? [a, b] : [b, a];
+}
+
+function resultOf(side: Side): FanoutResult {
+  return { deliveriesPerSecond: median(side.rates), p50: percentile(side.latencies, 0.5), p99: percentile(side.latencies, 0.99) };
 }
 
 /** The baseline server in its own process; resolves with its URL and a stop function. */
@@ -38,17 +58,29 @@ async function main(): Promise<void> {
   const s = FANOUT_SETTINGS;
   console.log(`bench:fanout — ${s.subscribers} subscribers, burst ${s.burstRounds}×${s.burstMessages} publishes, paced ${s.pacedRate}/s for ${s.pacedSeconds} s`);
   const baseline = await startBaseline();
-  const bare = await measure({
+  const server = await startStandaloneServer({ services: [{ type: 'pubsub', name: 'pubsub', backend: 'pubsub_backend' }], frontend: { pingInterval: 0 } });
+  const bareSide = await connect({
     name: 'bare ws',
     url: baseline.url,
     subscribeFrame: 'sub',
     publishFrame: (payload) => `{"service":"pubsub","message":{"type":"message","channel":"bench","message":${payload}}}`,
   });
-  baseline.stop();
+  const snorkySide = await connect(snorkyPubSubTarget(server.frontendUrl));
 
-  const server = await startStandaloneServer({ services: [{ type: 'pubsub', name: 'pubsub', backend: 'pubsub_backend' }], frontend: { pingInterval: 0 } });
-  const snorky = await measure(snorkyPubSubTarget(server.frontendUrl));
+  for (let round = 0; round < s.burstRounds * 2; round++) {
+    for (const side of alternate(round, bareSide, snorkySide)) side.rates.push(await burstRound(side.publisher, side.publishFrame, side.subscribers));
+  }
+  const segments = 4;
+  for (let round = 0; round < segments; round++) {
+    for (const side of alternate(round, bareSide, snorkySide)) {
+      await pacedRun(side.publisher, side.publishFrame, side.subscribers, s.pacedSeconds / segments, side.latencies);
+    }
+  }
+  for (const ws of [bareSide, snorkySide].flatMap((side) => [side.publisher, ...side.sockets])) ws.terminate();
+  baseline.stop();
   await server.stop();
+  const bare = resultOf(bareSide);
+  const snorky = resultOf(snorkySide);
 
   console.log('\n| server | burst deliveries/s | paced p50 ms | paced p99 ms |\n|---|---|---|---|');
   console.log(resultRow('bare ws (baseline)', bare));
