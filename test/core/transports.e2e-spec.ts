@@ -118,3 +118,30 @@ describe('transports', () => {
     await app.close();
   });
 });
+
+describe('a client that stops reading', () => {
+  it('is disconnected once too much waits for it, and every other client keeps getting everything', async () => {
+    const server = await startSnorkyApp([PubSubService, PubSubBackend], { frontend: { maxBufferedBytes: 256 * 1024 } });
+    const stalled = await TestSocket.open(server.wsUrl);
+    const healthy = await TestSocket.open(server.wsUrl);
+    await stalled.call('pubsub', 'subscribe', { channel: 'firehose' }, 0);
+    await healthy.call('pubsub', 'subscribe', { channel: 'firehose' }, 0);
+    const closed = new Promise<void>((resolve) => stalled.ws.once('close', () => resolve()));
+    const tcp = (stalled.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    tcp.pause(); // stops reading, like a frozen tab
+    const payload = 'x'.repeat(50 * 1024);
+    for (let i = 0; i < 400; i++) {
+      const res = await postBackend(server.backendUrl, { service: 'pubsub_backend', message: { command: 'publish', params: { channel: 'firehose', message: { i, payload } } } });
+      expect(res.status).toBe(200);
+    }
+    for (let i = 0; i < 400; i++) expect((await healthy.next()).message.message.i).toBe(i);
+    // The server let go of it: its subscription is gone. Reading again, it finds its connection closed.
+    expect(server.app.get(PubSubService).broker.localSubscriberCount('pubsub:pubsub:"firehose"')).toBe(1);
+    tcp.resume();
+    await closed;
+    expect(stalled.frames.length).toBeLessThan(400);
+    expect(healthy.isOpen).toBe(true);
+    await healthy.close();
+    await server.close();
+  });
+});

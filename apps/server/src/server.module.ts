@@ -25,6 +25,7 @@ export function snorkyOptionsOf(config: ServerConfig): SnorkyModuleOptions {
       pingInterval: frontend.pingInterval,
       allowedOrigins: frontend.allowedOrigins,
       sockjsPrefix: frontend.sockjsPrefix,
+      maxBufferedBytes: frontend.maxBufferedBytes,
     },
     backend: { path: backend.path, host: backend.host, port: backend.port, apiKeys: apiKeysOf(config) },
     maxFrameSize: config.maxFrameSize,

@@ -12,6 +12,12 @@ export interface FrontendEndpointOptions {
   allowedOrigins?: string[];
   /** SockJS prefix serving the same registry (e.g. '/sockjs'); unset = no SockJS. */
   sockjsPrefix?: string;
+  /**
+   * Bytes that may wait to be written to one WebSocket client; beyond that the client is stalled and
+   * is disconnected at once so it cannot exhaust the server's memory. It reconnects and refetches.
+   * Default 32 MiB.
+   */
+  maxBufferedBytes?: number;
 }
 
 export interface BackendEndpointOptions {
@@ -46,3 +52,4 @@ export interface SnorkyModuleOptions {
 
 export const DEFAULT_MAX_FRAME_SIZE = 1024 * 1024;
 export const DEFAULT_PING_INTERVAL = 90;
+export const DEFAULT_MAX_BUFFERED_BYTES = 32 * 1024 * 1024;

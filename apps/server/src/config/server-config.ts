@@ -22,6 +22,7 @@ export class FrontendConfig {
   @IsOptional() @IsInt() @Min(0) pingInterval?: number;
   @IsOptional() @IsArray() @IsString({ each: true }) allowedOrigins?: string[];
   @IsOptional() @IsString() @Matches(/^\//, { message: 'sockjsPrefix must start with /' }) sockjsPrefix?: string;
+  @IsOptional() @IsInt() @Min(1) maxBufferedBytes?: number;
 }
 
 export class BackendConfig {

@@ -14,9 +14,14 @@ export class WebSocketClient implements Client {
   constructor(
     readonly socket: WebSocket,
     readonly remoteAddress: string | undefined,
+    private readonly maxBufferedBytes: number,
+    private readonly onStalled: (client: WebSocketClient) => void,
   ) {}
 
   send(frame: Frame): void {
-    if (this.socket.readyState === this.socket.OPEN) this.socket.send(frame, TEXT);
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    this.socket.send(frame, TEXT);
+    // A client that stopped reading would make the server hold everything sent to it.
+    if (this.socket.bufferedAmount > this.maxBufferedBytes) this.onStalled(this);
   }
 }

@@ -6,7 +6,7 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import { logDropped } from '../registry/drop-log';
 import { SnorkyRegistries } from '../registry/snorky-registries';
 import { SNORKY_OPTIONS } from '../snorky.module-definition';
-import { DEFAULT_MAX_FRAME_SIZE, DEFAULT_PING_INTERVAL, SnorkyModuleOptions } from '../snorky-options';
+import { DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_FRAME_SIZE, DEFAULT_PING_INTERVAL, SnorkyModuleOptions } from '../snorky-options';
 import { EndpointListeners, notFound } from './endpoint-listeners';
 import { SockJsTransport } from './sockjs.transport';
 import { WebSocketClient } from './websocket-client';
@@ -70,7 +70,8 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
   }
 
   private onConnection(socket: WebSocket, request: IncomingMessage): void {
-    const client = new WebSocketClient(socket, request.socket.remoteAddress);
+    const maxBufferedBytes = this.options.frontend?.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    const client = new WebSocketClient(socket, request.socket.remoteAddress, maxBufferedBytes, (stalled) => this.dropStalled(stalled));
     const registry = this.registries.frontend;
     this.clients.add(client);
     socket.on('pong', () => (client.alive = true));
@@ -83,6 +84,13 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
       registry.clientDisconnected(client);
     });
     registry.clientConnected(client);
+  }
+
+  /** Frees what a stalled client holds: its socket goes at once (a close frame would queue behind the data). */
+  private dropStalled(client: WebSocketClient): void {
+    if (client.socket.readyState !== client.socket.OPEN) return;
+    this.logger.warn(`client ${client.id} (${client.remoteAddress ?? 'unknown'}) stopped reading: over ${client.socket.bufferedAmount} bytes queued; disconnected`);
+    client.socket.terminate();
   }
 
   /** Pings so NAT routers keep idle connections, and drops peers that stopped answering. */
