@@ -1,9 +1,20 @@
-import { ChildProcess, spawn } from 'child_process';
+import { ChildProcess, execFileSync, spawn } from 'child_process';
 import { mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 
 export const ROOT = join(__dirname, '..', '..');
+
+let built = false;
+
+/** The standalone server as users run it (`npm run server`): compiled to dist/, no transpiler hook. */
+function serverCommand(configFile: string): string[] {
+  if (!built) {
+    execFileSync(process.execPath, ['scripts/build-server.js', '--quiet'], { cwd: ROOT, stdio: 'inherit' });
+    built = true;
+  }
+  return ['--enable-source-maps', 'dist/apps/server/src/main.js', '--config', configFile];
+}
 
 export interface StandaloneServer {
   frontendUrl: string;
@@ -28,7 +39,7 @@ export async function startStandaloneServer(config: any, env: NodeJS.ProcessEnv 
   const dir = mkdtempSync(join(tmpdir(), 'snorky-server-'));
   const file = join(dir, 'snorky.json');
   writeFileSync(file, JSON.stringify(full, null, 2));
-  const child = spawn(process.execPath, ['-r', './scripts/register.js', 'apps/server/src/main.ts', '--config', file], {
+  const child = spawn(process.execPath, serverCommand(file), {
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -71,7 +82,7 @@ export async function runStandaloneServerExpectingFailure(configText: string, en
   const dir = mkdtempSync(join(tmpdir(), 'snorky-server-'));
   const file = join(dir, 'snorky.json');
   writeFileSync(file, configText);
-  const child = spawn(process.execPath, ['-r', './scripts/register.js', 'apps/server/src/main.ts', '--config', file], {
+  const child = spawn(process.execPath, serverCommand(file), {
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: '1', SNORKY_API_KEY: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

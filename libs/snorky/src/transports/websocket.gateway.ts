@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { HttpAdapterHost } from '@nestjs/core';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { IncomingMessage, Server } from 'http';
+import type { Socket } from 'net';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { logDropped } from '../registry/drop-log';
 import { SnorkyRegistries } from '../registry/snorky-registries';
@@ -71,7 +72,7 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
 
   private onConnection(socket: WebSocket, request: IncomingMessage): void {
     const maxBufferedBytes = this.options.frontend?.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
-    const client = new WebSocketClient(socket, request.socket.remoteAddress, maxBufferedBytes, (stalled) => this.dropStalled(stalled));
+    const client = new WebSocketClient(socket, request.socket as Socket, request.socket.remoteAddress, maxBufferedBytes, (stalled) => this.dropStalled(stalled));
     const registry = this.registries.frontend;
     this.clients.add(client);
     socket.on('pong', () => (client.alive = true));
