@@ -1,16 +1,7 @@
-import { Controller, Get, Header } from '@nestjs/common';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './support/browser';
 import { backendCall, startClientTestServer, type ClientTestServer } from './support/client-server';
-
-// The build script is plain CommonJS so tests and `npm run build:client` share it.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const { buildBrowserBundle } = require('../../libs/client/scripts/build.js');
-// Built to a private path: the build test wipes libs/client/dist and may run in a parallel worker.
-const BUNDLE = path.join(os.tmpdir(), `snorky-browser-test-${process.pid}`, 'snorky.min.js');
+import { buildTestBundle, html, pageFilesController, script, type TestBundle } from './support/page-files';
 
 const PAGE = `<!doctype html>
 <html>
@@ -34,38 +25,25 @@ const PAGE = `<!doctype html>
 </body>
 </html>`;
 
-/** Serves the demo page and the built bundle from the same Nest app that runs Snorky. */
-@Controller()
-class PageController {
-  @Get()
-  @Header('Content-Type', 'text/html; charset=utf-8')
-  page(): string {
-    return PAGE;
-  }
-
-  @Get('snorky.min.js')
-  @Header('Content-Type', 'application/javascript; charset=utf-8')
-  bundle(): string {
-    return fs.readFileSync(BUNDLE, 'utf8');
-  }
-}
-
 /** The IIFE bundle in real Chromium: a page loads it, subscribes, and shows what the backend publishes. */
 describe('browser bundle in Chromium', () => {
   let server: ClientTestServer;
   let browser: Browser;
   let page: Page;
+  let bundle: TestBundle;
+  let PageController: ReturnType<typeof pageFilesController>;
 
   beforeAll(async () => {
-    const bundle = await buildBrowserBundle({ outfile: BUNDLE });
+    bundle = await buildTestBundle('browser-test');
     expect(bundle.bytes).toBeGreaterThan(1000);
+    PageController = pageFilesController({ '/': html(PAGE), 'snorky.min.js': script(bundle.outfile) });
     server = await startClientTestServer(0, { controllers: [PageController] });
     browser = await launchChromium();
   }, 60000);
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    fs.rmSync(path.dirname(BUNDLE), { recursive: true, force: true });
+    bundle?.remove();
   });
 
   it('subscribes from the page and shows a publication made through the backend endpoint', async () => {
