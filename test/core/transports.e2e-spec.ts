@@ -43,6 +43,18 @@ describe('transports', () => {
     await server.close();
   });
 
+  it('applies the origin allowlist to SockJS too', async () => {
+    const server = await startSnorkyApp([CalculatorService], { frontend: { sockjsPrefix: '/sockjs', allowedOrigins: ['https://app.example'] } });
+    const base = `http://127.0.0.1:${server.port}/sockjs`;
+    const from = (origin?: string) => fetch(`${base}/000/abc/xhr`, { method: 'POST', headers: origin ? { Origin: origin } : {} });
+    expect((await from('https://evil.example')).status).toBe(403);
+    expect((await from('https://app.example')).status).toBe(200);
+    expect((await fetch(`${base}/info`, { headers: { Origin: 'https://evil.example' } })).status).toBe(403);
+    expect((await fetch(`${base}/info`)).status).toBe(200); // same-origin GETs carry no Origin
+    expect((await fetch(`http://127.0.0.1:${server.port}/backend`, { method: 'POST', headers: { Origin: 'https://evil.example' } })).status).toBe(401); // other routes untouched
+    await server.close();
+  });
+
   it('serves the same frontend registry over SockJS', async () => {
     const server = await startSnorkyApp([PubSubService, PubSubBackend, ProtocolProbeService], { frontend: { sockjsPrefix: '/sockjs' } });
     const sock = new SockJS(`http://127.0.0.1:${server.port}/sockjs`);

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { Server } from 'http';
+import { IncomingMessage, Server, ServerResponse } from 'http';
+import type { Duplex } from 'stream';
 import * as sockjs from 'sockjs';
 import { Client, newClientId, TransportKind } from '../client/client';
 import type { Frame } from '../protocol/envelope';
@@ -27,7 +28,7 @@ export class SockJsTransport {
 
   constructor(private readonly registries: SnorkyRegistries) {}
 
-  install(server: Server, prefix: string): void {
+  install(server: Server, prefix: string, allowedOrigins?: string[]): void {
     const sockjsServer = sockjs.createServer({
       prefix,
       log: (severity, message) => {
@@ -43,5 +44,29 @@ export class SockJsTransport {
       registry.clientConnected(client);
     });
     sockjsServer.installHandlers(server, { prefix });
+    if (allowedOrigins) refuseOtherOrigins(server, prefix, allowedOrigins);
+  }
+}
+
+/**
+ * The `sockjs` package has no origin hook, so its requests are screened in front of it: a request
+ * under the prefix whose Origin header is not allowed gets 403. Requests without an Origin (same-origin
+ * GETs from the page itself, non-browser clients) pass, as browsers send Origin on every cross-origin
+ * request and on every POST.
+ */
+function refuseOtherOrigins(server: Server, prefix: string, allowed: string[]): void {
+  const refused = (req: IncomingMessage) => {
+    const path = (req.url ?? '').split('?')[0];
+    const origin = req.headers.origin;
+    return (path === prefix || path.startsWith(`${prefix}/`)) && origin !== undefined && !allowed.includes(origin);
+  };
+  for (const event of ['request', 'upgrade'] as const) {
+    const listeners = server.listeners(event) as Array<(...args: unknown[]) => void>;
+    server.removeAllListeners(event);
+    server.on(event, (req: IncomingMessage, resOrSocket: ServerResponse | Duplex, head?: Buffer) => {
+      if (!refused(req)) return listeners.forEach((listener) => listener.call(server, req, resOrSocket, head));
+      if (resOrSocket instanceof ServerResponse) resOrSocket.writeHead(403, { 'Content-Type': 'text/plain' }).end('Origin not allowed');
+      else resOrSocket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+    });
   }
 }

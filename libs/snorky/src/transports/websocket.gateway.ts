@@ -57,7 +57,7 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
       this.onConnection(socket, request),
     );
     // SockJS installs after the WebSocket upgrade handler so it can hand on what is not its own.
-    if (frontend.sockjsPrefix) this.sockjs.install(server, frontend.sockjsPrefix);
+    if (frontend.sockjsPrefix) this.sockjs.install(server, frontend.sockjsPrefix, allowedOrigins);
     this.startPing(frontend.pingInterval ?? DEFAULT_PING_INTERVAL);
   }
 
