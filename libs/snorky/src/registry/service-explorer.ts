@@ -3,6 +3,7 @@ import { DiscoveryService } from '@nestjs/core';
 import { Broker } from '../broker/broker';
 import { SNORKY_SERVICE_METADATA, SnorkyServiceMetadata } from '../rpc/metadata';
 import { Service } from '../rpc/service';
+import { decoratedProviders } from './decorated-providers';
 import { SnorkyRegistries } from './snorky-registries';
 
 /**
@@ -20,16 +21,10 @@ export class ServiceExplorer implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    const seen = new Set<object>();
-    for (const wrapper of this.discovery.getProviders()) {
-      const instance: unknown = wrapper.instance;
-      if (!wrapper.isDependencyTreeStatic() || !instance || typeof instance !== 'object' || seen.has(instance)) continue;
-      const metadata: SnorkyServiceMetadata | undefined = Reflect.getMetadata(SNORKY_SERVICE_METADATA, instance.constructor);
-      if (!metadata) continue;
+    for (const { instance, metadata } of decoratedProviders<SnorkyServiceMetadata>(this.discovery, SNORKY_SERVICE_METADATA)) {
       if (!(instance instanceof Service)) {
         throw new Error(`${instance.constructor.name} has @SnorkyService but extends neither Service nor RpcService`);
       }
-      seen.add(instance);
       instance.attach({ name: instance.name ?? metadata.name, registry: instance.registry ?? metadata.registry, broker: this.broker });
       this.registries.of(instance.registry).register(instance);
       this.logger.log(`${instance.registry} service "${instance.name}" (${instance.constructor.name})`);

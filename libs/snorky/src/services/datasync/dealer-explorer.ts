@@ -1,5 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
+import { decoratedProviders } from '../../registry/decorated-providers';
 import { SnorkyRegistries } from '../../registry/snorky-registries';
 import { DataSyncService } from './datasync.service';
 import { BaseDealer, dealerName } from './dealers/base.dealer';
@@ -17,13 +18,7 @@ export class DealerExplorer implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    const seen = new Set<object>();
-    for (const wrapper of this.discovery.getProviders()) {
-      const instance: unknown = wrapper.instance;
-      if (!wrapper.isDependencyTreeStatic() || !instance || typeof instance !== 'object' || seen.has(instance)) continue;
-      const options: DealerOptions | undefined = Reflect.getMetadata(DEALER_METADATA, instance.constructor);
-      if (!options) continue;
-      seen.add(instance);
+    for (const { instance, metadata: options } of decoratedProviders<DealerOptions>(this.discovery, DEALER_METADATA)) {
       const className = instance.constructor.name;
       if (!(instance instanceof BaseDealer)) {
         throw new Error(`${className} has @Dealer but does not extend BroadcastDealer, SimpleDealer, FilterDealer or BaseDealer`);
