@@ -60,6 +60,15 @@ describe('standalone server', () => {
     await closed;
   });
 
+  it('refuses a backend body over maxFrameSize (read from the stream, no body parser) and keeps serving', async () => {
+    const other = await startStandaloneServer({ services: exampleConfig.services, maxFrameSize: 1024 });
+    const publish = (message: string) => ({ service: 'pubsub_backend', message: { command: 'publish', params: { channel: 'a', message } } });
+    expect((await postBackend(other.backendUrl, publish('x'.repeat(2048)), 'test-key')).status).toBe(413);
+    expect((await postBackend(other.backendUrl, '{"service": ', 'test-key')).status).toBe(400);
+    expect((await postBackend(other.backendUrl, publish('small'), 'test-key')).status).toBe(200);
+    await other.stop();
+  });
+
   it('takes SNORKY_API_KEY over the config key', async () => {
     const other = await startStandaloneServer({ services: exampleConfig.services }, { SNORKY_API_KEY: 'from-env' });
     const envelope = { service: 'pubsub_backend', message: { command: 'publish', params: { channel: 'a', message: 1 } } };

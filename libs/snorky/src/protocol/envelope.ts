@@ -21,6 +21,11 @@ export function parseEnvelope(raw: string): EnvelopeParseResult {
   } catch {
     return { ok: false, reason: 'invalid JSON' };
   }
+  return envelopeOf(value);
+}
+
+/** Checks an already-parsed JSON value (e.g. a backend body) is an envelope. */
+export function envelopeOf(value: unknown): EnvelopeParseResult {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return { ok: false, reason: 'envelope is not a JSON object' };
   }

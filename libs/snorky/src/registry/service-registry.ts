@@ -1,11 +1,9 @@
 import { Logger } from '@nestjs/common';
 import type { Client } from '../client/client';
-import { parseEnvelope } from '../protocol/envelope';
+import { Envelope, envelopeOf, EnvelopeParseResult, parseEnvelope } from '../protocol/envelope';
 import type { RegistrySide } from '../rpc/metadata';
 import type { Service } from '../rpc/service';
 import { logDropped } from './drop-log';
-
-export type DispatchResult = { ok: true } | { ok: false; reason: string };
 
 /**
  * The services of one side (frontend or backend), by name. Transports hand it raw frames;
@@ -37,21 +35,29 @@ export class ServiceRegistry {
     return [...this.services.keys()];
   }
 
-  /** Routes one frame. Never throws; a rejected command is logged, never propagated to the transport. */
-  dispatch(client: Client, raw: string | Buffer): DispatchResult {
+  /** Routes one raw frame. Never throws; a rejected command is logged, never propagated to the transport. */
+  dispatch(client: Client, raw: string | Buffer): void {
     const size = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.length;
     if (size > this.maxFrameSize) return this.drop(client, `frame of ${size} bytes exceeds maxFrameSize ${this.maxFrameSize}`);
-    const parsed = parseEnvelope(typeof raw === 'string' ? raw : raw.toString('utf8'));
+    this.route(client, parseEnvelope(typeof raw === 'string' ? raw : raw.toString('utf8')));
+  }
+
+  /** Routes a JSON value its transport already parsed (and size-checked): the backend HTTP body. */
+  dispatchParsed(client: Client, value: unknown): void {
+    this.route(client, envelopeOf(value));
+  }
+
+  private route(client: Client, parsed: EnvelopeParseResult): void {
     if (!parsed.ok) return this.drop(client, parsed.reason);
-    const service = this.services.get(parsed.envelope.service);
-    if (!service) return this.drop(client, `unknown service ${JSON.stringify(parsed.envelope.service)}`);
+    const { service: name, message }: Envelope = parsed.envelope;
+    const service = this.services.get(name);
+    if (!service) return this.drop(client, `unknown service ${JSON.stringify(name)}`);
     try {
-      const pending = service.processMessageFrom(client, parsed.envelope.message);
+      const pending = service.processMessageFrom(client, message);
       if (pending) pending.catch((err) => this.logFailure(service, err));
     } catch (err) {
       this.logFailure(service, err);
     }
-    return { ok: true };
   }
 
   clientConnected(client: Client): void {
@@ -62,9 +68,8 @@ export class ServiceRegistry {
     for (const service of this.services.values()) this.guard(service, () => service.clientDisconnected(client));
   }
 
-  private drop(client: Client, reason: string): DispatchResult {
+  private drop(client: Client, reason: string): void {
     logDropped(`${this.side} registry`, reason, client);
-    return { ok: false, reason };
   }
 
   private guard(service: Service, fn: () => void): void {
