@@ -3,7 +3,7 @@ import type { Client } from '../client/client';
 import { Envelope, envelopeOf, EnvelopeParseResult, parseEnvelope } from '../protocol/envelope';
 import type { RegistrySide } from '../rpc/metadata';
 import type { Service } from '../rpc/service';
-import { logDropped } from './drop-log';
+import { dropFrame } from './drop-frame';
 
 /**
  * The services of one side (frontend or backend), by name. Transports hand it raw frames;
@@ -69,7 +69,7 @@ export class ServiceRegistry {
   }
 
   private drop(client: Client, reason: string): void {
-    logDropped(`${this.side} registry`, reason, client);
+    dropFrame(`${this.side} registry`, reason, client);
   }
 
   private guard(service: Service, fn: () => void): void {

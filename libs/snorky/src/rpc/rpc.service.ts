@@ -6,7 +6,7 @@ import { bindParams, InvalidParamsError } from './params-binder';
 import { RpcError } from './rpc-error';
 import { RpcRequest } from './rpc-request';
 import { Service } from './service';
-import { logDropped } from '../registry/drop-log';
+import { dropFrame } from '../registry/drop-frame';
 import { BrokerUnavailableError } from '../broker/broker-unavailable.error';
 
 /** A service whose messages are RPC requests dispatched to its `@RpcCommand` methods. */
@@ -16,7 +16,7 @@ export abstract class RpcService extends Service {
   async processMessageFrom(client: Client, message: unknown): Promise<void> {
     const parsed = parseRpcRequest(message);
     if (!parsed.ok) {
-      logDropped(`service ${this.name}`, parsed.reason, client);
+      dropFrame(`service ${this.name}`, parsed.reason, client);
       return;
     }
     const { command, params, callId } = parsed.request;

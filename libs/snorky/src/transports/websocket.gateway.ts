@@ -4,7 +4,7 @@ import { WsAdapter } from '@nestjs/platform-ws';
 import type { IncomingMessage, Server } from 'http';
 import type { Socket } from 'net';
 import type { WebSocket, WebSocketServer } from 'ws';
-import { logDropped } from '../registry/drop-log';
+import { dropFrame } from '../registry/drop-frame';
 import { SnorkyRegistries } from '../registry/snorky-registries';
 import { SNORKY_OPTIONS } from '../snorky.module-definition';
 import { DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_FRAME_SIZE, DEFAULT_PING_INTERVAL, SnorkyModuleOptions } from '../snorky-options';
@@ -77,7 +77,7 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
     this.clients.add(client);
     socket.on('pong', () => (client.alive = true));
     socket.on('message', (data: Buffer, isBinary: boolean) => {
-      if (isBinary) return logDropped('websocket', 'binary frame (Snorky frames are text)', client);
+      if (isBinary) return dropFrame('websocket', 'binary frame (Snorky frames are text)', client);
       registry.dispatch(client, data);
     });
     socket.on('close', () => {

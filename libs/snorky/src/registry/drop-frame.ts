@@ -10,10 +10,11 @@ let loggedInWindow = 0;
 let suppressed = 0;
 
 /**
- * Logs a dropped frame. Rate-limited so a client flooding bad frames cannot flood the log:
+ * Drops a frame: tells the client's transport (so one-shot transports answer instead of waiting)
+ * and logs it. Rate-limited so a client flooding bad frames cannot flood the log:
  * at most MAX_PER_WINDOW lines per window, then one line saying how many were suppressed.
  */
-export function logDropped(where: string, reason: string, client?: Client): void {
+export function dropFrame(where: string, reason: string, client?: Client): void {
   client?.frameDropped?.(reason);
   const now = Date.now();
   if (now - windowStart >= WINDOW_MS) {
