@@ -65,55 +65,66 @@ export function valueNestsDeeperThan(value: unknown, maxDepth: number): boolean 
   return false;
 }
 
+/** An object or array being written by canonicalJson. */
+interface OpenContainer {
+  /** The array, or the object whose `keys` (sorted) are written in order. */
+  readonly source: Record<string, unknown> | readonly unknown[];
+  readonly keys: readonly string[] | undefined;
+  next: number;
+  /** Whether a member was written yet (undefined object members are skipped, so not `next > 0`). */
+  wrote: boolean;
+}
+
+/** Keys that JSON.stringify would write as-is between quotes (the common case: skip the call). */
+const PLAIN_KEY = /^[\w$ .:@/-]*$/;
+
 /**
  * JSON with every object's keys sorted: equal for two values exactly when `jsonEqual` holds.
  * The identity of a PubSub channel and the key of a simple dealer. Same output as
  * fast-json-stable-stringify (undefined members skipped, non-finite numbers as null) but built
- * with an explicit stack instead of recursion.
+ * with an explicit stack of open containers instead of recursion.
  */
 export function canonicalJson(value: unknown): string {
-  // Two parallel stacks: a literal piece of output to append, or a value still to write.
-  const literal: boolean[] = [false];
-  const items: unknown[] = [value];
   let out = '';
-  while (items.length > 0) {
-    const isLiteral = literal.pop();
-    const item = items.pop();
-    if (isLiteral) {
-      out += item as string;
-    } else if (item === null || typeof item !== 'object') {
-      out += JSON.stringify(item) ?? 'null';
-    } else if (Array.isArray(item)) {
-      literal.push(true);
-      items.push(']');
-      for (let i = item.length - 1; i >= 0; i--) {
-        literal.push(false);
-        items.push(item[i]);
-        if (i > 0) {
-          literal.push(true);
-          items.push(',');
-        }
+  const open: OpenContainer[] = [];
+  let pending: unknown = value;
+  for (;;) {
+    if (pending !== undefined) {
+      if (pending === null || typeof pending !== 'object') {
+        out += JSON.stringify(pending) ?? 'null';
+      } else if (Array.isArray(pending)) {
+        out += '[';
+        open.push({ source: pending, keys: undefined, next: 0, wrote: false });
+      } else {
+        out += '{';
+        open.push({ source: pending as Record<string, unknown>, keys: Object.keys(pending).sort(), next: 0, wrote: false });
       }
-      out += '[';
-    } else {
-      const record = item as Record<string, unknown>;
-      const keys = Object.keys(record).filter((k) => isWritten(record[k])).sort();
-      literal.push(true);
-      items.push('}');
-      for (let i = keys.length - 1; i >= 0; i--) {
-        literal.push(false);
-        items.push(record[keys[i]]);
-        literal.push(true);
-        items.push((i > 0 ? ',' : '') + JSON.stringify(keys[i]) + ':');
-      }
-      out += '{';
+      pending = undefined;
     }
+    const top = open[open.length - 1];
+    if (top === undefined) return out;
+    const { keys } = top;
+    const length = keys ? keys.length : (top.source as unknown[]).length;
+    if (top.next === length) {
+      out += keys ? '}' : ']';
+      open.pop();
+      continue;
+    }
+    const i = top.next++;
+    let member: unknown;
+    if (keys) {
+      const key = keys[i];
+      member = (top.source as Record<string, unknown>)[key];
+      if (member === undefined || typeof member === 'function' || typeof member === 'symbol') continue;
+      out += (top.wrote ? ',"' : '"') + (PLAIN_KEY.test(key) ? key : JSON.stringify(key).slice(1, -1)) + '":';
+    } else {
+      member = (top.source as unknown[])[i];
+      if (top.wrote) out += ',';
+    }
+    top.wrote = true;
+    if (member === null || typeof member !== 'object') out += JSON.stringify(member) ?? 'null';
+    else pending = member;
   }
-  return out;
-}
-
-function isWritten(member: unknown): boolean {
-  return member !== undefined && typeof member !== 'function' && typeof member !== 'symbol';
 }
 
 /**
