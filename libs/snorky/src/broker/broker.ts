@@ -4,6 +4,13 @@ import { DEFAULT_JOURNAL_MAX_ENTRIES, JournalOptions, JournalPosition } from './
 
 export type BroadcastHandler = (payload: unknown) => void;
 
+/** A frame, or how to build it when (and if) it is needed. */
+export type FrameSource = Frame | (() => Frame);
+
+export function frameOf(source: FrameSource): Frame {
+  return typeof source === 'function' ? source() : source;
+}
+
 /** The in-memory journal of one channel (single node): what `readJournal` serves from. */
 interface MemoryJournal {
   options: JournalOptions;
@@ -70,8 +77,12 @@ export abstract class Broker {
     return this.topics.get(topic)?.size ?? 0;
   }
 
-  /** Delivers `frame` to every subscriber of `topic` on every node. Resolves once it is handed on. */
-  abstract publish(topic: string, frame: Frame): Promise<void>;
+  /**
+   * Delivers `frame` to every subscriber of `topic` on every node. Resolves once it is handed on.
+   * A function is called at most once, and only if the frame is needed: a publication nobody on
+   * a single node listens to is never serialized.
+   */
+  abstract publish(topic: string, frame: FrameSource): Promise<void>;
 
   /** Sends `payload` to the `channel` handlers of every node, this one included. */
   abstract broadcast(channel: string, payload: unknown): Promise<void>;
@@ -177,9 +188,10 @@ export abstract class Broker {
   }
 
   /** Delivers to this node's subscribers. The frame is turned into bytes once, not once per recipient. */
-  protected deliverLocal(topic: string, frame: Frame): void {
+  protected deliverLocal(topic: string, source: FrameSource): void {
     const clients = this.topics.get(topic);
     if (!clients || clients.size === 0) return;
+    const frame = frameOf(source);
     const bytes = typeof frame === 'string' && clients.size > 1 ? Buffer.from(frame) : frame;
     for (const client of clients) client.send(bytes);
   }
@@ -191,7 +203,7 @@ export abstract class Broker {
 
 /** Single-node broker: publishing is local delivery. */
 export class LocalBroker extends Broker {
-  async publish(topic: string, frame: Frame): Promise<void> {
+  async publish(topic: string, frame: FrameSource): Promise<void> {
     this.deliverLocal(topic, frame);
   }
 

@@ -70,9 +70,9 @@ export class PubSubService extends RpcService {
     await this.publishToChannel(channel, message);
   }
 
-  /** Publishes regardless of policy (the backend path). Serialized once for all subscribers. */
+  /** Publishes regardless of policy (the backend path). Serialized once for all subscribers, or never if there are none. */
   publishToChannel(channel: unknown, message: unknown): Promise<void> {
-    const frame = encodeEnvelope(this.name, { type: 'message', channel, message });
+    const frame = () => encodeEnvelope(this.name, { type: 'message', channel, message });
     return this.broker.publish(this.topic(canonicalJson(channel)), frame);
   }
 
