@@ -48,8 +48,6 @@ export class RedisBroker extends Broker implements OnApplicationBootstrap, OnApp
   private readonly prefix: string;
   private readonly connectTimeoutMs: number;
   private readonly commandTimeoutMs: number;
-  /** A fresh epoch offered to Redis when it holds none (first start, or lost data). */
-  private readonly epochCandidate = randomUUID();
   private readonly journalOptions = new Map<string, JournalOptions>();
   private readonly cursors = new Map<string, JournalCursor>();
   /** Redis channels whose SUBSCRIBE was acknowledged on the current connection. */
@@ -165,7 +163,7 @@ export class RedisBroker extends Broker implements OnApplicationBootstrap, OnApp
       }
       const [meta, list] = this.journalKeys(channel);
       const max = journal.maxEntries ?? DEFAULT_JOURNAL_MAX_ENTRIES;
-      await this.publisher.snorkyBroadcast(meta, list, this.epochCandidate, this.broadcastChannel(channel), json, journal.retentionMs, max);
+      await this.publisher.snorkyBroadcast(meta, list, randomUUID(), this.broadcastChannel(channel), json, journal.retentionMs, max);
     } catch (err) {
       throw this.unavailable(err);
     }
@@ -226,7 +224,7 @@ export class RedisBroker extends Broker implements OnApplicationBootstrap, OnApp
   override async journalHead(channel: string): Promise<JournalPosition> {
     const [meta, list] = this.journalKeys(channel);
     try {
-      const [epoch, seq] = await this.publisher.snorkyJournalHead(meta, list, this.epochCandidate);
+      const [epoch, seq] = await this.publisher.snorkyJournalHead(meta, list, randomUUID());
       return { epoch, seq: Number(seq) };
     } catch (err) {
       throw this.unavailable(err);

@@ -1,16 +1,26 @@
 /**
  * Lua run inside Redis, so that numbering, journaling and publishing a broadcast are one atomic
  * step: the journal's order is the order every node receives.
- * Keys of a journaled channel: KEYS[1] = hash {epoch, seq}, KEYS[2] = list of "seq ms payload".
+ * Keys of a journaled channel: KEYS[1] = hash {epoch, run, seq}, KEYS[2] = list of "seq ms payload".
  */
 
-/** Starts a journal (new epoch) when Redis has none — e.g. after it restarted without persistence. */
+/**
+ * Starts a journal (new epoch) unless Redis holds the one this very server has been writing: none
+ * at all (first start, restarted empty, flushed), or one written under another server run — a
+ * restart (even one that reloaded a snapshot: its tail may be gone) or a replica promoted after a
+ * failover (it may lack the master's last broadcasts). Sequence numbers restart at 1 only in a new
+ * epoch, so a node can never mistake a restarted journal for the one it knew. ARGV[1] must be a
+ * fresh random candidate on every call: one reused (e.g. per process) would give a restarted
+ * journal the old epoch again.
+ */
 const ENSURE_EPOCH = `
-local epoch = redis.call('HGET', KEYS[1], 'epoch')
-if not epoch then
+local run = string.match(redis.call('INFO', 'server'), 'run_id:(%x+)')
+local known = redis.call('HMGET', KEYS[1], 'epoch', 'run')
+local epoch = known[1]
+if not epoch or known[2] ~= run then
   epoch = ARGV[1]
-  redis.call('HSET', KEYS[1], 'epoch', epoch)
-  redis.call('DEL', KEYS[2])
+  redis.call('DEL', KEYS[1], KEYS[2])
+  redis.call('HSET', KEYS[1], 'epoch', epoch, 'run', run)
 end
 `;
 
