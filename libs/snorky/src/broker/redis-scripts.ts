@@ -24,8 +24,19 @@ if not epoch or known[2] ~= run then
 end
 `;
 
-/** ARGV: epoch candidate, redis channel, payload, retention ms, max entries. Returns the seq. */
-export const JOURNALED_BROADCAST = `${ENSURE_EPOCH}
+/**
+ * A once-key (BroadcastOnce): KEYS[3], with its TTL in ms as ARGV[6] ('0' = no once-key). A key
+ * already set means a duplicate: the script returns 0 and publishes nothing.
+ */
+const ONCE = `
+if tonumber(ARGV[6]) > 0 and not redis.call('SET', KEYS[3], '1', 'PX', ARGV[6], 'NX') then return 0 end
+`;
+
+/**
+ * KEYS[3]: once-key. ARGV: epoch candidate, redis channel, payload, retention ms, max entries,
+ * once TTL. Returns the seq, or 0 for a duplicate.
+ */
+export const JOURNALED_BROADCAST = `${ONCE}${ENSURE_EPOCH}
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -59,4 +70,11 @@ if not head then return false end
 local first = tonumber(string.match(head, '^(%d+) '))
 if first > from + 1 then return false end
 return redis.call('LRANGE', KEYS[2], from + 1 - first, tonumber(ARGV[3]) - first)
+`;
+
+/** KEYS[1]: once-key. ARGV: redis channel, payload, once TTL ms. Returns 1, or 0 for a duplicate. */
+export const ONCE_PUBLISH = `
+if not redis.call('SET', KEYS[1], '1', 'PX', ARGV[3], 'NX') then return 0 end
+redis.call('PUBLISH', ARGV[1], ARGV[2])
+return 1
 `;
