@@ -110,6 +110,24 @@ describe('frontend authenticator', () => {
   });
 });
 
+describe('SockJS frames held during authentication', () => {
+  it('closes a session that sends more than 16 × maxFrameSize before it is authenticated (4413)', async () => {
+    const server = await startSnorkyApp([WhoAmIService, UserDirectory, TestAuthenticator], {
+      maxFrameSize: 1024,
+      frontend: { authenticator: TestAuthenticator, sockjsPrefix: '/sockjs' },
+    });
+    try {
+      const session = await SockJsXhrSession.open(`http://127.0.0.1:${server.port}/sockjs`, { query: 'token=cid-token&delay=300' });
+      const frame = { service: 'whoami', message: { command: 'echo', params: { pad: 'x'.repeat(900) }, callId: 0 } };
+      await session.send(...Array.from({ length: 20 }, () => frame)); // about 19 KiB > 16 KiB
+      expect(await session.closeFrame()).toEqual({ code: 4413, reason: 'Too much data before authentication' });
+      expect(session.unread).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('frontend authenticator resolution', () => {
   it('creates an authenticator the app did not list, injecting global providers', async () => {
     const server = await startSnorkyApp([WhoAmIService], { frontend: { authenticator: TestAuthenticator } }, { imports: [GlobalDirectoryModule] });
