@@ -1,5 +1,7 @@
+import { Test } from '@nestjs/testing';
+import type { AddressInfo } from 'net';
 import WebSocket from 'ws';
-import { SOCKJS_UNAUTHORIZED_CLOSE } from '@snorky/nest';
+import { SnorkyModule, SOCKJS_UNAUTHORIZED_CLOSE } from '@snorky/nest';
 import { startSnorkyApp, type RunningSnorkyApp } from '../support/snorky-app';
 import { TestSocket } from '../support/ws-client';
 import { GlobalDirectoryModule, TestAuthenticator, UserDirectory, WhoAmIService } from './support/identity-fixtures';
@@ -138,6 +140,24 @@ describe('frontend authenticator resolution', () => {
       await expect(TestSocket.open(`${server.wsUrl}?token=nope`)).rejects.toThrow('HTTP 401');
     } finally {
       await server.close();
+    }
+  });
+
+  it('takes the authenticator from forRootAsync options too', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [SnorkyModule.forRootAsync({ useFactory: async () => ({ frontend: { path: '/ws', authenticator: TestAuthenticator }, backend: false }) })],
+      providers: [WhoAmIService, UserDirectory, TestAuthenticator],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await app.listen(0, '127.0.0.1');
+    try {
+      const url = `ws://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}/ws`;
+      const socket = await TestSocket.open(`${url}?token=cid-token`);
+      expect((await socket.call('whoami', 'whoami', {}, 1)).message.data).toEqual(CID);
+      await socket.close();
+      await expect(TestSocket.open(`${url}?token=nope`)).rejects.toThrow('HTTP 401');
+    } finally {
+      await app.close();
     }
   });
 
