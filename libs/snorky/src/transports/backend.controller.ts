@@ -14,7 +14,7 @@ import {
 import type { IncomingMessage } from 'http';
 import { SnorkyRegistries } from '../registry/snorky-registries';
 import { SNORKY_OPTIONS } from '../snorky.module-definition';
-import { DEFAULT_MAX_FRAME_SIZE, SnorkyModuleOptions } from '../snorky-options';
+import { DEFAULT_MAX_FRAME_SIZE, type SnorkyModuleOptions } from '../snorky-options';
 import { ApiKeyGuard } from './api-key.guard';
 import { BackendRequestClient } from './backend-request-client';
 import { readJsonBody } from './read-body';
