@@ -8,8 +8,8 @@
  *   while one client sends such frames continuously (one in flight at a time, back to back).
  * Targets (issue 11): worst frame ≤ 50 ms, canary p99 under the flood ≤ 50 ms.
  */
-import { spawn } from 'child_process';
 import { join } from 'path';
+import { startBaselineProcess } from './baseline-process';
 import WebSocket from 'ws';
 import { startStandaloneServer } from '../test/support/standalone-server';
 import { median, percentile } from './fanout/fanout-measure';
@@ -98,19 +98,6 @@ async function floodRun(flooder: RpcSocket, canary: RpcSocket, frameOf: (id: num
   return sent;
 }
 
-async function startBaseline(): Promise<{ url: string; stop(): void }> {
-  const child = spawn(process.execPath, [join(__dirname, 'hostile', 'ws-parse-server.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve) => {
-    let out = '';
-    child.stdout!.on('data', (c) => {
-      out += c;
-      const m = /listening on (\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-  });
-  return { url, stop: () => child.kill('SIGTERM') };
-}
-
 async function main(): Promise<void> {
   const obj = worstObject();
   // The frames are built once: only the callId differs, spliced in at the end.
@@ -124,7 +111,7 @@ async function main(): Promise<void> {
     console.log(`bench:hostile — ${KEYS} keys as a publish ${kind}: frame of ${Buffer.byteLength(frameOf(kind as 'message')(1))} bytes`);
   }
   console.log('("message, 1 subscriber": a client subscribed to that channel, so Snorky also serializes the fan-out frame; the bare server answers as before)');
-  const baseline = await startBaseline();
+  const baseline = await startBaselineProcess(join(__dirname, 'hostile', 'ws-parse-server.js'));
   const server = await startStandaloneServer({ services: [{ type: 'pubsub', name: 'pubsub', backend: 'pubsub_backend' }], frontend: { pingInterval: 0 } });
   const targets: Target[] = [
     { name: 'bare ws + JSON.parse (baseline)', url: baseline.url },

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Client } from '../client/client';
-import { RateLimitedLog } from './rate-limited-log';
+import { RateLimitedLog } from '../logging/rate-limited-log';
 
 const log = new RateLimitedLog(new Logger('SnorkyDroppedFrames'), 'dropped frames');
 

@@ -4,7 +4,7 @@ import type { RegistrySide } from '../rpc/metadata';
 import type { Service } from '../rpc/service';
 import { DEFAULT_MAX_JSON_DEPTH } from '../protocol/json-value';
 import { dropFrame } from './drop-frame';
-import { failureLog } from './rate-limited-log';
+import { failureLog } from '../logging/failure-log';
 
 /**
  * The services of one side (frontend or backend), by name. Transports hand it raw frames;

@@ -7,7 +7,7 @@ import { RpcError } from './rpc-error';
 import { RpcRequest } from './rpc-request';
 import { Service } from './service';
 import { dropFrame } from '../registry/drop-frame';
-import { failureLog } from '../registry/rate-limited-log';
+import { failureLog } from '../logging/failure-log';
 import { BrokerUnavailableError } from '../broker/broker-unavailable.error';
 
 /** A service whose messages are RPC requests dispatched to its `@RpcCommand` methods. */
