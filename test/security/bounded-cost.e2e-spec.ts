@@ -3,7 +3,9 @@ import { Test } from '@nestjs/testing';
 import type { AddressInfo } from 'net';
 import { SnorkyModule } from '@snorky/nest';
 import { TestSocket } from '../support/ws-client';
+import { PubSubBackend, PubSubService } from '@snorky/nest';
 import { ProtocolProbeService } from '../core/examples/protocol-probe.service';
+import { postBackend, startSnorkyApp } from '../support/snorky-app';
 import { backend, useHostileTarget } from './support/hostile-target';
 
 /** `{"service": .., "message": ..}` whose message nests `levels` arrays: the frame nests levels + 1. */
@@ -85,6 +87,22 @@ describe('bounded cost of one frame (standalone server)', () => {
       // The ratio, not a time, so a slow or busy machine does not fail it. Figures (1 MiB, 96 000 keys): npm run bench:hostile.
       const ratio = largeMs / Math.max(smallMs, 1);
       if (ratio >= 24) throw new Error(`48 000 keys as a ${as} cost ${largeMs.toFixed(0)} ms, ${ratio.toFixed(1)}x 6 000 keys (${smallMs.toFixed(0)} ms)`);
+    }
+  });
+});
+
+/** In a Nest app whose own JSON body parser already parsed the body, depth is checked on the parsed value. */
+describe('bounded depth of a backend body the host app parsed', () => {
+  it('answers 400 to a body nesting 65 levels, 200 to one nesting 64', async () => {
+    const server = await startSnorkyApp([PubSubService, PubSubBackend]);
+    try {
+      const deep = await postBackend(server.backendUrl, nestedFrame(62, 1).replace('"pubsub"', '"pubsub_backend"'));
+      expect(deep.status).toBe(400);
+      expect(deep.text).toContain('JSON nested deeper than 64 levels');
+      const ok = await postBackend(server.backendUrl, nestedFrame(61, 1).replace('"pubsub"', '"pubsub_backend"'));
+      expect(ok.status).toBe(200);
+    } finally {
+      await server.close();
     }
   });
 });
