@@ -1,10 +1,13 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { Broker } from '../broker/broker';
 import { SNORKY_SERVICE_METADATA, SnorkyServiceMetadata } from '../rpc/metadata';
 import { Service } from '../rpc/service';
 import { decoratedProviders } from './decorated-providers';
 import { SnorkyRegistries } from './snorky-registries';
+import { SNORKY_OPTIONS } from '../snorky.module-definition';
+import type { SnorkyModuleOptions } from '../snorky-options';
+import { resolveLimits } from '../limits/resolved-limits';
 
 /**
  * Discovery, not registration by hand: finds every provider whose class carries `@SnorkyService`,
@@ -18,14 +21,16 @@ export class ServiceExplorer implements OnModuleInit {
     private readonly discovery: DiscoveryService,
     private readonly registries: SnorkyRegistries,
     private readonly broker: Broker,
+    @Inject(SNORKY_OPTIONS) private readonly options: SnorkyModuleOptions,
   ) {}
 
   onModuleInit(): void {
+    const limits = resolveLimits(this.options);
     for (const { instance, metadata } of decoratedProviders<SnorkyServiceMetadata>(this.discovery, SNORKY_SERVICE_METADATA)) {
       if (!(instance instanceof Service)) {
         throw new Error(`${instance.constructor.name} has @SnorkyService but extends neither Service nor RpcService`);
       }
-      instance.attach({ name: instance.name ?? metadata.name, registry: instance.registry ?? metadata.registry, broker: this.broker });
+      instance.attach({ name: instance.name ?? metadata.name, registry: instance.registry ?? metadata.registry, broker: this.broker, limits });
       this.registries.of(instance.registry).register(instance);
       this.logger.log(`${instance.registry} service "${instance.name}" (${instance.constructor.name})`);
     }

@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { Client } from '../client/client';
 import { Envelope, envelopeOf, EnvelopeParseResult, parseEnvelope } from '../protocol/envelope';
+import { ErrorText } from '../protocol/error-text';
+import { RequestRate } from '../limits/request-rate';
 import type { RegistrySide } from '../rpc/metadata';
 import type { Service } from '../rpc/service';
 import { dropFrame } from './drop-frame';
@@ -12,10 +14,14 @@ import { dropFrame } from './drop-frame';
 export class ServiceRegistry {
   private readonly services = new Map<string, Service>();
   private readonly logger: Logger;
+  /** Each connection's request rate (frontend only: the backend is trusted). Weak: gone with the client. */
+  private readonly rates = new WeakMap<Client, RequestRate>();
 
   constructor(
     readonly side: RegistrySide,
     readonly maxFrameSize: number,
+    /** Requests per second and burst of one connection; undefined = no rate limit. */
+    private readonly rateLimit?: { perSecond: number; burst: number },
   ) {
     this.logger = new Logger(`ServiceRegistry(${side})`);
   }
@@ -39,7 +45,20 @@ export class ServiceRegistry {
   dispatch(client: Client, raw: string | Buffer): void {
     const size = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.length;
     if (size > this.maxFrameSize) return this.drop(client, `frame of ${size} bytes exceeds maxFrameSize ${this.maxFrameSize}`);
-    this.route(client, parseEnvelope(typeof raw === 'string' ? raw : raw.toString('utf8')));
+    const verdict = this.rateOf(client)?.take() ?? 'admit';
+    if (verdict === 'close') {
+      // Checked before parsing: a flood costs nothing more once the connection is condemned.
+      this.drop(client, 'went on flooding after being refused (Too many requests); connection closed');
+      return client.close?.(1008, ErrorText.TooManyRequests);
+    }
+    this.route(client, parseEnvelope(typeof raw === 'string' ? raw : raw.toString('utf8')), verdict === 'refuse');
+  }
+
+  private rateOf(client: Client): RequestRate | undefined {
+    if (!this.rateLimit || this.rateLimit.perSecond <= 0) return undefined;
+    let rate = this.rates.get(client);
+    if (!rate) this.rates.set(client, (rate = new RequestRate(this.rateLimit.perSecond, this.rateLimit.burst)));
+    return rate;
   }
 
   /** Routes a JSON value its transport already parsed (and size-checked): the backend HTTP body. */
@@ -47,11 +66,12 @@ export class ServiceRegistry {
     this.route(client, envelopeOf(value));
   }
 
-  private route(client: Client, parsed: EnvelopeParseResult): void {
+  private route(client: Client, parsed: EnvelopeParseResult, overRate = false): void {
     if (!parsed.ok) return this.drop(client, parsed.reason);
     const { service: name, message }: Envelope = parsed.envelope;
     const service = this.services.get(name);
     if (!service) return this.drop(client, `unknown service ${JSON.stringify(name)}`);
+    if (overRate) return this.guard(service, () => service.refuseMessageFrom(client, message, ErrorText.TooManyRequests));
     try {
       const pending = service.processMessageFrom(client, message);
       if (pending) pending.catch((err) => this.logFailure(service, err));

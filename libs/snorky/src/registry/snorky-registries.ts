@@ -3,6 +3,7 @@ import { SNORKY_OPTIONS } from '../snorky.module-definition';
 import { DEFAULT_MAX_FRAME_SIZE, SnorkyModuleOptions } from '../snorky-options';
 import type { RegistrySide } from '../rpc/metadata';
 import { ServiceRegistry } from './service-registry';
+import { resolveLimits } from '../limits/resolved-limits';
 
 /** The two registries of a Snorky node: frontend (WebSocket, SockJS) and backend (HTTP). */
 @Injectable()
@@ -12,7 +13,8 @@ export class SnorkyRegistries {
 
   constructor(@Inject(SNORKY_OPTIONS) options: SnorkyModuleOptions) {
     const maxFrameSize = options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
-    this.frontend = new ServiceRegistry('frontend', maxFrameSize);
+    const limits = resolveLimits(options);
+    this.frontend = new ServiceRegistry('frontend', maxFrameSize, { perSecond: limits.maxRequestsPerSecond, burst: limits.requestBurst });
     this.backend = new ServiceRegistry('backend', maxFrameSize);
   }
 

@@ -27,6 +27,14 @@ export abstract class RpcService extends Service {
     await this.invoke(definition, request);
   }
 
+  /** Answers a request that will not run (e.g. `Too many requests`) with `text`, to its callId. */
+  override refuseMessageFrom(client: Client, message: unknown, text: string): void {
+    const parsed = parseRpcRequest(message);
+    if (!parsed.ok) return dropFrame(`service ${this.name}`, parsed.reason, client);
+    const { command, params, callId } = parsed.request;
+    new RpcRequest(client, this.name, command, params, callId).error(text);
+  }
+
   private async invoke(definition: CommandDefinition, request: RpcRequest): Promise<void> {
     let args: unknown[];
     try {
