@@ -13,6 +13,7 @@ import {
 import { ApiKeyGuard } from './transports/api-key.guard';
 import { BackendEndpoint, DEFAULT_BACKEND_PATH } from './transports/backend-endpoint';
 import { createBackendController } from './transports/backend.controller';
+import { DrainState } from './transports/drain-state';
 import { EndpointListeners } from './transports/endpoint-listeners';
 import { SockJsTransport } from './transports/sockjs.transport';
 import { SnorkyWebSocketGateway } from './transports/websocket.gateway';
@@ -33,6 +34,7 @@ import { DealerExplorer } from './services/datasync/dealer-explorer';
     DealerExplorer,
     DataSyncPublisher,
     EndpointListeners,
+    DrainState,
     SockJsTransport,
     SnorkyWebSocketGateway,
     BackendEndpoint,

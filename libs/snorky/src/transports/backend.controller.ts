@@ -17,6 +17,7 @@ import { SNORKY_OPTIONS } from '../snorky.module-definition';
 import { DEFAULT_MAX_FRAME_SIZE, SnorkyModuleOptions } from '../snorky-options';
 import { ApiKeyGuard } from './api-key.guard';
 import { BackendRequestClient } from './backend-request-client';
+import { DrainState } from './drain-state';
 import { readJsonBody } from './read-body';
 
 /** How long a backend request waits for its service's reply before answering 504. */
@@ -35,6 +36,7 @@ export function createBackendController(path: string): Type<unknown> {
     constructor(
       private readonly registries: SnorkyRegistries,
       @Inject(SNORKY_OPTIONS) options: SnorkyModuleOptions,
+      private readonly drain: DrainState,
     ) {
       this.maxFrameSize = options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
     }
@@ -43,7 +45,11 @@ export function createBackendController(path: string): Type<unknown> {
     @HttpCode(200)
     @Header('Content-Type', 'application/json; charset=utf-8')
     async handle(@Req() req: IncomingMessage): Promise<string> {
+      if (this.drain.draining) throw shuttingDown();
       const body = await readJsonBody(req, this.maxFrameSize);
+      // A request whose body arrived during the drain is a new request too.
+      if (this.drain.draining) throw shuttingDown();
+      const done = this.drain.track();
       const client = new BackendRequestClient(req.socket.remoteAddress);
       this.registries.backend.dispatchParsed(client, body);
       let timer: NodeJS.Timeout | undefined;
@@ -57,8 +63,13 @@ export function createBackendController(path: string): Type<unknown> {
         return outcome.frame;
       } finally {
         clearTimeout(timer);
+        done();
       }
     }
   }
   return SnorkyBackendController;
+}
+
+function shuttingDown(): ServiceUnavailableException {
+  return new ServiceUnavailableException('Snorky is shutting down');
 }

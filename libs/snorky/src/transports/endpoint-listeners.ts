@@ -1,6 +1,10 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
+import { applyHttpTimeouts } from '../limits/http-timeouts';
+import { resolveLimits } from '../limits/resolved-limits';
+import { SNORKY_OPTIONS } from '../snorky.module-definition';
+import type { SnorkyModuleOptions } from '../snorky-options';
 
 export type EndpointName = 'frontend' | 'backend';
 
@@ -13,8 +17,12 @@ export class EndpointListeners implements OnApplicationShutdown {
   private readonly logger = new Logger('SnorkyEndpoints');
   private readonly servers = new Map<EndpointName, http.Server>();
 
+  constructor(@Inject(SNORKY_OPTIONS) private readonly options: SnorkyModuleOptions) {}
+
   async open(name: EndpointName, port: number, host: string, handler: http.RequestListener): Promise<http.Server> {
     const server = http.createServer(handler);
+    // Snorky's own listeners always get its timeouts (a shared app server only when they are set).
+    applyHttpTimeouts(server, resolveLimits(this.options));
     this.servers.set(name, server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -32,6 +40,11 @@ export class EndpointListeners implements OnApplicationShutdown {
   port(name: EndpointName): number | undefined {
     const address = this.servers.get(name)?.address();
     return address && typeof address === 'object' ? address.port : undefined;
+  }
+
+  /** Stops accepting connections (the drain); open ones go on until `onApplicationShutdown`. */
+  stopAccepting(): void {
+    for (const server of this.servers.values()) if (server.listening) server.close();
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -4,26 +4,36 @@ import { WsAdapter } from '@nestjs/platform-ws';
 import type { IncomingMessage, Server } from 'http';
 import type { Socket } from 'net';
 import type { WebSocket, WebSocketServer } from 'ws';
+import { applyHttpTimeouts } from '../limits/http-timeouts';
+import { ResolvedLimits, resolveLimits } from '../limits/resolved-limits';
 import { dropFrame } from '../registry/drop-frame';
 import { SnorkyRegistries } from '../registry/snorky-registries';
 import { SNORKY_OPTIONS } from '../snorky.module-definition';
 import { DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_FRAME_SIZE, DEFAULT_PING_INTERVAL, SnorkyModuleOptions } from '../snorky-options';
+import { DrainState } from './drain-state';
 import { EndpointListeners, notFound } from './endpoint-listeners';
 import { SockJsTransport } from './sockjs.transport';
 import { WebSocketClient } from './websocket-client';
 
-/** Frames above maxFrameSize are dropped but the connection stays; above this hard cap `ws` closes it (1009). */
-const HARD_FRAME_CAP_FACTOR = 16;
+/** Close code sent to every WebSocket client when the node shuts down (RFC 6455: going away). */
+export const SHUTDOWN_CLOSE_CODE = 1001;
+/** Time left at the end of the drain to cut what did not close by itself. */
+const DRAIN_LAST_MS = 500;
+
+type VerifyDone = (ok: boolean, code?: number, message?: string) => void;
 
 /**
  * The frontend registry over WebSocket, on @nestjs/platform-ws's WsAdapter (path dispatch on a shared
  * or own HTTP server). Turns frames into (client, frame) for the registry; knows nothing of services.
+ * Enforces the frontend's limits (PROTOCOL §11) and drains it on shutdown.
  */
 @Injectable()
 export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('SnorkyWebSocketGateway');
+  private readonly limits: ResolvedLimits;
   private adapter?: WsAdapter;
   private wss?: WebSocketServer;
+  private server?: Server;
   private pingTimer?: NodeJS.Timeout;
   private readonly clients = new Set<WebSocketClient>();
 
@@ -33,7 +43,10 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
     private readonly adapterHost: HttpAdapterHost,
     private readonly listeners: EndpointListeners,
     private readonly sockjs: SockJsTransport,
-  ) {}
+    private readonly drain: DrainState,
+  ) {
+    this.limits = resolveLimits(options);
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const frontend = this.options.frontend ?? {};
@@ -41,38 +54,84 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
       frontend.port !== undefined
         ? await this.listeners.open('frontend', frontend.port, frontend.host ?? '0.0.0.0', (_req, res) => notFound(res))
         : this.adapterHost.httpAdapter.getHttpServer();
+    this.server = server;
+    // A shared app server gets Snorky's HTTP timeouts only when the user set them (they apply to all its routes).
+    if (frontend.port === undefined) applyHttpTimeouts(server, this.options.limits ?? {});
     const maxFrameSize = this.options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
     const allowedOrigins = frontend.allowedOrigins;
     this.adapter = new WsAdapter(server);
     this.wss = this.adapter.create(0, {
       path: frontend.path ?? '/ws',
-      maxPayload: Math.max(16 * 1024 * 1024, maxFrameSize * HARD_FRAME_CAP_FACTOR),
+      // `ws` buffers at most this for one frame or fragmented message; over it, it closes with 1009.
+      maxPayload: maxFrameSize,
       perMessageDeflate: false,
-      verifyClient: allowedOrigins
-        ? (info: { origin: string }, done: (ok: boolean, code?: number, message?: string) => void) =>
-            allowedOrigins.includes(info.origin) ? done(true) : done(false, 403, 'Origin not allowed')
-        : undefined,
+      verifyClient: (info: { origin: string }, done: VerifyDone) => {
+        if (allowedOrigins && !allowedOrigins.includes(info.origin)) return done(false, 403, 'Origin not allowed');
+        const refusal = this.refusal();
+        return refusal ? done(false, 503, refusal) : done(true);
+      },
     }) as WebSocketServer;
     this.adapter.bindClientConnect(this.wss, (socket: WebSocket, request: IncomingMessage) =>
       this.onConnection(socket, request),
     );
     // SockJS installs after the WebSocket upgrade handler so it can hand on what is not its own.
-    if (frontend.sockjsPrefix) this.sockjs.install(server, frontend.sockjsPrefix, allowedOrigins);
+    if (frontend.sockjsPrefix) {
+      this.sockjs.install(server, frontend.sockjsPrefix, { allowedOrigins, maxFrameSize, refusal: () => this.refusal() });
+    }
     this.startPing(frontend.pingInterval ?? DEFAULT_PING_INTERVAL);
   }
 
-  /** Before the app's HTTP server closes: it would wait forever for the upgraded sockets. */
+  /** Why a new frontend connection is refused now (draining, or the node's connection cap), if it is. */
+  private refusal(): string | undefined {
+    if (this.drain.draining) return 'Shutting down';
+    const max = this.limits.maxConnections;
+    if (max > 0 && this.clients.size + this.sockjs.connectionCount >= max) return 'Too many connections';
+    return undefined;
+  }
+
+  /**
+   * The drain (app.close(), SIGTERM), bounded by `shutdownTimeout`: refuse new connections and backend
+   * requests (503), let backend requests in flight finish, then close every WebSocket client with 1001
+   * after the frames queued for it, close the SockJS sessions, and cut whatever HTTP connection is left
+   * (half-sent requests included) so the server closes at once.
+   */
   async beforeApplicationShutdown(): Promise<void> {
+    const deadline = Date.now() + this.limits.shutdownTimeout * 1000;
+    this.drain.beginDrain();
     if (this.pingTimer) clearInterval(this.pingTimer);
+    if (this.server?.listening) this.server.close();
+    this.listeners.stopAccepting();
+    const settled = await this.drain.settled(deadline - DRAIN_LAST_MS * 2 - Date.now());
+    if (!settled) this.logger.warn(`${this.drain.requestsInFlight} backend requests still in flight at the end of the drain`);
+    await this.closeClients(deadline - DRAIN_LAST_MS - Date.now());
+    this.sockjs.closeAll(SHUTDOWN_CLOSE_CODE, 'Server shutting down');
+    // Responses just completed are flushed within a tick; then nothing may keep the server open.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    this.server?.closeAllConnections?.();
     if (this.adapter && this.wss) {
       await this.adapter.close(this.wss);
       await this.adapter.dispose();
     }
   }
 
+  /** Each client gets its queued frames, then a 1001 close frame; those still open after `waitMs` are cut. */
+  private async closeClients(waitMs: number): Promise<void> {
+    const open = [...this.clients];
+    if (open.length === 0) return;
+    const closed = Promise.all(open.map((client) => new Promise<void>((resolve) => {
+      if (client.socket.readyState === client.socket.CLOSED) return resolve();
+      client.socket.once('close', () => resolve());
+    })));
+    for (const client of open) client.close(SHUTDOWN_CLOSE_CODE, 'Server shutting down');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([closed, new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, waitMs))))]);
+    clearTimeout(timer);
+    for (const client of open) client.socket.terminate();
+  }
+
   private onConnection(socket: WebSocket, request: IncomingMessage): void {
     const maxBufferedBytes = this.options.frontend?.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
-    const client = new WebSocketClient(socket, request.socket as Socket, request.socket.remoteAddress, maxBufferedBytes, (stalled) => this.dropStalled(stalled));
+    const client = new WebSocketClient(socket, request.socket as Socket, request.socket.remoteAddress, maxBufferedBytes, (stalled) => this.dropStalled(stalled), this.limits.frameTimeout * 1000);
     const registry = this.registries.frontend;
     this.clients.add(client);
     socket.on('pong', () => (client.alive = true));
@@ -81,6 +140,7 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
       registry.dispatch(client, data);
     });
     socket.on('close', () => {
+      client.closed();
       this.clients.delete(client);
       registry.clientDisconnected(client);
     });
