@@ -21,8 +21,18 @@ class SockJsClient implements Client {
   }
 
   close(code: number, reason: string): void {
-    this.connection.close(String(code), reason);
+    closeSession(this.connection, code, reason);
   }
+}
+
+/**
+ * SockJS framed sessions carry any close code; its raw WebSocket endpoint (faye) only takes 1000 and
+ * 3000–4999 and throws on others, so there `code` goes as 4000 + (code - 1000): 1001 -> 4001, 1008 -> 4008.
+ */
+function closeSession(connection: sockjs.Connection, code: number, reason: string): void {
+  const fayeAccepts = code === 1000 || (code >= 3000 && code <= 4999);
+  const sent = connection.protocol === 'websocket-raw' && !fayeAccepts ? 4000 + (code % 1000) : code;
+  connection.close(sent as unknown as string, reason);
 }
 
 export interface SockJsInstallOptions {
@@ -58,7 +68,7 @@ export class SockJsTransport {
     sockjsServer.on('connection', (connection) => {
       if (!connection) return;
       const refusal = options.refusal();
-      if (refusal) return void connection.close('1013', refusal);
+      if (refusal) return closeSession(connection, 1013, refusal);
       const client = new SockJsClient(connection, connection.remoteAddress);
       const registry = this.registries.frontend;
       this.clients.add(client);
