@@ -1,11 +1,12 @@
-import { Logger } from '@nestjs/common';
 import type { Client } from '../client/client';
 import { Envelope, envelopeOf, EnvelopeParseResult, parseEnvelope } from '../protocol/envelope';
 import { ErrorText } from '../protocol/error-text';
 import { RequestRate } from '../limits/request-rate';
 import type { RegistrySide } from '../rpc/metadata';
 import type { Service } from '../rpc/service';
+import { DEFAULT_MAX_JSON_DEPTH } from '../protocol/json-value';
 import { dropFrame } from './drop-frame';
+import { failureLog } from './rate-limited-log';
 
 /**
  * The services of one side (frontend or backend), by name. Transports hand it raw frames;
@@ -13,18 +14,17 @@ import { dropFrame } from './drop-frame';
  */
 export class ServiceRegistry {
   private readonly services = new Map<string, Service>();
-  private readonly logger: Logger;
   /** Each connection's request rate (frontend only: the backend is trusted). Weak: gone with the client. */
   private readonly rates = new WeakMap<Client, RequestRate>();
 
   constructor(
     readonly side: RegistrySide,
     readonly maxFrameSize: number,
+    /** Frames nesting objects/arrays deeper than this are dropped as malformed (PROTOCOL §1). */
+    readonly maxJsonDepth: number = DEFAULT_MAX_JSON_DEPTH,
     /** Requests per second and burst of one connection; undefined = no rate limit. */
     private readonly rateLimit?: { perSecond: number; burst: number },
-  ) {
-    this.logger = new Logger(`ServiceRegistry(${side})`);
-  }
+  ) {}
 
   register(service: Service): void {
     if (this.services.has(service.name)) {
@@ -51,7 +51,7 @@ export class ServiceRegistry {
       this.drop(client, 'went on flooding after being refused (Too many requests); connection closed');
       return client.close?.(1008, ErrorText.TooManyRequests);
     }
-    this.route(client, parseEnvelope(typeof raw === 'string' ? raw : raw.toString('utf8')), verdict === 'refuse');
+    this.route(client, parseEnvelope(raw, this.maxJsonDepth), verdict === 'refuse');
   }
 
   private rateOf(client: Client): RequestRate | undefined {
@@ -61,7 +61,10 @@ export class ServiceRegistry {
     return rate;
   }
 
-  /** Routes a JSON value its transport already parsed (and size-checked): the backend HTTP body. */
+  /**
+   * Routes a JSON value its transport already parsed and checked for size and depth (see
+   * read-body.ts): the backend HTTP body.
+   */
   dispatchParsed(client: Client, value: unknown): void {
     this.route(client, envelopeOf(value));
   }
@@ -101,6 +104,6 @@ export class ServiceRegistry {
   }
 
   private logFailure(service: Service, err: unknown): void {
-    this.logger.error(`service ${service.name} failed`, err instanceof Error ? err.stack : String(err));
+    failureLog.error(`${this.side} service ${service.name} failed`, err instanceof Error ? err.stack : String(err));
   }
 }

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SNORKY_OPTIONS } from '../snorky.module-definition';
-import { DEFAULT_MAX_FRAME_SIZE, SnorkyModuleOptions } from '../snorky-options';
+import { DEFAULT_MAX_FRAME_SIZE, type SnorkyModuleOptions } from '../snorky-options';
 import type { RegistrySide } from '../rpc/metadata';
+import { DEFAULT_MAX_JSON_DEPTH } from '../protocol/json-value';
 import { ServiceRegistry } from './service-registry';
 import { resolveLimits } from '../limits/resolved-limits';
 
@@ -13,9 +14,10 @@ export class SnorkyRegistries {
 
   constructor(@Inject(SNORKY_OPTIONS) options: SnorkyModuleOptions) {
     const maxFrameSize = options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
+    const maxJsonDepth = options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
     const limits = resolveLimits(options);
-    this.frontend = new ServiceRegistry('frontend', maxFrameSize, { perSecond: limits.maxRequestsPerSecond, burst: limits.requestBurst });
-    this.backend = new ServiceRegistry('backend', maxFrameSize);
+    this.frontend = new ServiceRegistry('frontend', maxFrameSize, maxJsonDepth, { perSecond: limits.maxRequestsPerSecond, burst: limits.requestBurst });
+    this.backend = new ServiceRegistry('backend', maxFrameSize, maxJsonDepth);
   }
 
   of(side: RegistrySide): ServiceRegistry {

@@ -14,7 +14,7 @@ import {
 import type { IncomingMessage } from 'http';
 import { SnorkyRegistries } from '../registry/snorky-registries';
 import { SNORKY_OPTIONS } from '../snorky.module-definition';
-import { DEFAULT_MAX_FRAME_SIZE, SnorkyModuleOptions } from '../snorky-options';
+import { DEFAULT_MAX_FRAME_SIZE, type SnorkyModuleOptions } from '../snorky-options';
 import { ApiKeyGuard } from './api-key.guard';
 import { BackendRequestClient } from './backend-request-client';
 import { DrainState } from './drain-state';
@@ -46,7 +46,7 @@ export function createBackendController(path: string): Type<unknown> {
     @Header('Content-Type', 'application/json; charset=utf-8')
     async handle(@Req() req: IncomingMessage): Promise<string> {
       if (this.drain.draining) throw shuttingDown();
-      const body = await readJsonBody(req, this.maxFrameSize);
+      const body = await readJsonBody(req, this.maxFrameSize, this.registries.backend.maxJsonDepth);
       // A request whose body arrived during the drain is a new request too.
       if (this.drain.draining) throw shuttingDown();
       const done = this.drain.track();

@@ -8,6 +8,9 @@ import type { SnorkyModuleOptions } from '../snorky-options';
 
 export type EndpointName = 'frontend' | 'backend';
 
+/** Idle kept-alive connections of an own listener are closed after this (connectors reuse ≤ 2 s). */
+export const BACKEND_KEEP_ALIVE_MS = 65_000;
+
 /**
  * Own HTTP listeners for endpoints configured with a `port` (e.g. the standalone server's backend on
  * 127.0.0.1:5801). Endpoints without a port share the Nest app's HTTP server instead.
@@ -21,7 +24,12 @@ export class EndpointListeners implements OnApplicationShutdown {
 
   async open(name: EndpointName, port: number, host: string, handler: http.RequestListener): Promise<http.Server> {
     const server = http.createServer(handler);
-    // Snorky's own listeners always get its timeouts (a shared app server only when they are set).
+    // Connectors reuse a kept-alive connection only while it has been idle less than 2 s
+    // (docs/protocol-notes.md "Publishing retry-safe"): the server keeps it far longer, so it never
+    // closes a connection a client is about to reuse (Node's default, 5 s, raced with clients).
+    server.keepAliveTimeout = BACKEND_KEEP_ALIVE_MS;
+    server.headersTimeout = BACKEND_KEEP_ALIVE_MS + 1000;
+    // Then Snorky's timeouts for unfinished requests (PROTOCOL §11); they do not cut idle kept-alive connections.
     applyHttpTimeouts(server, resolveLimits(this.options));
     this.servers.set(name, server);
     await new Promise<void>((resolve, reject) => {

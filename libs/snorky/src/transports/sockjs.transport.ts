@@ -1,10 +1,15 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { IncomingMessage, Server, ServerResponse } from 'http';
 import type { Duplex } from 'stream';
 import * as sockjs from 'sockjs';
 import { Client, newClientId, TransportKind } from '../client/client';
 import type { Frame } from '../protocol/envelope';
 import { SnorkyRegistries } from '../registry/snorky-registries';
+import { ConnectionAuthenticator } from '../handshake/connection-authenticator';
+import { SNORKY_OPTIONS } from '../snorky.module-definition';
+import { DEFAULT_MAX_FRAME_SIZE } from '../snorky-options';
+import type { SnorkyModuleOptions } from '../snorky-options';
+import { authenticateSockJsSession, SockJsHandshakes } from './sockjs-handshake';
 
 class SockJsClient implements Client {
   readonly id = newClientId('sockjs');
@@ -32,7 +37,7 @@ class SockJsClient implements Client {
 function closeSession(connection: sockjs.Connection, code: number, reason: string): void {
   const fayeAccepts = code === 1000 || (code >= 3000 && code <= 4999);
   const sent = connection.protocol === 'websocket-raw' && !fayeAccepts ? 4000 + (code % 1000) : code;
-  connection.close(sent as unknown as string, reason);
+  (connection.close as unknown as (code: number, reason: string) => void).call(connection, sent, reason);
 }
 
 export interface SockJsInstallOptions {
@@ -48,8 +53,13 @@ export interface SockJsInstallOptions {
 export class SockJsTransport {
   private readonly logger = new Logger('SnorkySockJS');
   private readonly clients = new Set<SockJsClient>();
+  private readonly handshakes = new SockJsHandshakes();
 
-  constructor(private readonly registries: SnorkyRegistries) {}
+  constructor(
+    private readonly registries: SnorkyRegistries,
+    private readonly authenticator: ConnectionAuthenticator,
+    @Inject(SNORKY_OPTIONS) private readonly options: SnorkyModuleOptions,
+  ) {}
 
   get connectionCount(): number {
     return this.clients.size;
@@ -69,23 +79,38 @@ export class SockJsTransport {
       if (!connection) return;
       const refusal = options.refusal();
       if (refusal) return closeSession(connection, 1013, refusal);
-      const client = new SockJsClient(connection, connection.remoteAddress);
-      const registry = this.registries.frontend;
-      this.clients.add(client);
-      connection.on('data', (data: string) => registry.dispatch(client, data));
-      connection.on('close', () => {
-        this.clients.delete(client);
-        registry.clientDisconnected(client);
-      });
-      registry.clientConnected(client);
+      if (this.authenticator.enabled) void this.authenticateThenOpen(connection);
+      else this.open(connection, undefined, []);
     });
     sockjsServer.installHandlers(server, { prefix });
+    if (this.authenticator.enabled) this.handshakes.install(server, prefix);
     screenRequests(server, prefix, options.allowedOrigins, maxBodyBytes);
   }
 
   /** Closes every session (the drain): the close frame goes out after the messages queued for it. */
   closeAll(code: number, reason: string): void {
     for (const client of this.clients) client.close(code, reason);
+  }
+
+  private open(connection: sockjs.Connection, identity: unknown, held: string[]): void {
+    const client = new SockJsClient(connection, connection.remoteAddress);
+    client.identity = identity;
+    const registry = this.registries.frontend;
+    this.clients.add(client);
+    connection.on('data', (data: string) => registry.dispatch(client, data));
+    connection.on('close', () => {
+      this.clients.delete(client);
+      registry.clientDisconnected(client);
+    });
+    registry.clientConnected(client);
+    for (const data of held) registry.dispatch(client, data);
+  }
+
+  /** Frames sent while the authenticator runs are held, then handed on in order (see sockjs-handshake.ts). */
+  private async authenticateThenOpen(connection: sockjs.Connection): Promise<void> {
+    const maxHeldBytes = 16 * (this.options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE);
+    const accepted = await authenticateSockJsSession(connection, this.handshakes.of(connection), this.authenticator, maxHeldBytes);
+    if (accepted) this.open(connection, accepted.identity, accepted.held);
   }
 }
 

@@ -1,41 +1,46 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { WsAdapter } from '@nestjs/platform-ws';
 import type { IncomingMessage, Server } from 'http';
+import type { Duplex } from 'stream';
 import type { Socket } from 'net';
-import type { WebSocket, WebSocketServer } from 'ws';
-import { applyHttpTimeouts } from '../limits/http-timeouts';
-import { ResolvedLimits, resolveLimits } from '../limits/resolved-limits';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { dropFrame } from '../registry/drop-frame';
 import { SnorkyRegistries } from '../registry/snorky-registries';
 import { SNORKY_OPTIONS } from '../snorky.module-definition';
-import { DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_FRAME_SIZE, DEFAULT_PING_INTERVAL, SnorkyModuleOptions } from '../snorky-options';
+import { DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_FRAME_SIZE, DEFAULT_PING_INTERVAL, type SnorkyModuleOptions } from '../snorky-options';
+import { applyHttpTimeouts } from '../limits/http-timeouts';
+import { type ResolvedLimits, resolveLimits } from '../limits/resolved-limits';
 import { DrainState } from './drain-state';
 import { EndpointListeners, notFound } from './endpoint-listeners';
 import { SockJsTransport } from './sockjs.transport';
 import { WebSocketClient } from './websocket-client';
+import { WebSocketHandshake } from './websocket-handshake';
+import { ConnectionAuthenticator } from '../handshake/connection-authenticator';
 
 /** Close code sent to every WebSocket client when the node shuts down (RFC 6455: going away). */
 export const SHUTDOWN_CLOSE_CODE = 1001;
 /** Time left at the end of the drain to cut what did not close by itself. */
 const DRAIN_LAST_MS = 500;
 
-type VerifyDone = (ok: boolean, code?: number, message?: string) => void;
+type VerifyClient = NonNullable<WebSocketHandshake['verifyClient']>;
 
 /**
- * The frontend registry over WebSocket, on @nestjs/platform-ws's WsAdapter (path dispatch on a shared
- * or own HTTP server). Turns frames into (client, frame) for the registry; knows nothing of services.
+ * The frontend registry over WebSocket: a `ws` server taking the upgrades for its path on a shared or
+ * own HTTP server. Turns frames into (client, frame) for the registry; knows nothing of services.
+ * `ws` directly rather than @nestjs/platform-ws's WsAdapter: that package is versioned with Nest, and as a
+ * peer `^11 || ^12` npm installs its newest (Nest 12) into a Nest 11 app and the install fails (ERESOLVE).
  * Enforces the frontend's limits (PROTOCOL §11) and drains it on shutdown.
  */
 @Injectable()
 export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('SnorkyWebSocketGateway');
   private readonly limits: ResolvedLimits;
-  private adapter?: WsAdapter;
-  private wss?: WebSocketServer;
   private server?: Server;
+  private wss?: WebSocketServer;
+  private detachUpgrades?: () => void;
   private pingTimer?: NodeJS.Timeout;
   private readonly clients = new Set<WebSocketClient>();
+  private handshake?: WebSocketHandshake;
 
   constructor(
     @Inject(SNORKY_OPTIONS) private readonly options: SnorkyModuleOptions,
@@ -43,6 +48,7 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
     private readonly adapterHost: HttpAdapterHost,
     private readonly listeners: EndpointListeners,
     private readonly sockjs: SockJsTransport,
+    private readonly authenticator: ConnectionAuthenticator,
     private readonly drain: DrainState,
   ) {
     this.limits = resolveLimits(options);
@@ -59,26 +65,36 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
     if (frontend.port === undefined) applyHttpTimeouts(server, this.options.limits ?? {});
     const maxFrameSize = this.options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
     const allowedOrigins = frontend.allowedOrigins;
-    this.adapter = new WsAdapter(server);
-    this.wss = this.adapter.create(0, {
-      path: frontend.path ?? '/ws',
+    const path = frontend.path ?? '/ws';
+    const handshake = (this.handshake = new WebSocketHandshake(allowedOrigins, this.authenticator));
+    const wss = new WebSocketServer({
+      noServer: true,
       // `ws` buffers at most this for one frame or fragmented message; over it, it closes with 1009.
       maxPayload: maxFrameSize,
       perMessageDeflate: false,
-      verifyClient: (info: { origin: string }, done: VerifyDone) => {
-        if (allowedOrigins && !allowedOrigins.includes(info.origin)) return done(false, 403, 'Origin not allowed');
-        const refusal = this.refusal();
-        return refusal ? done(false, 503, refusal) : done(true);
-      },
-    }) as WebSocketServer;
-    this.adapter.bindClientConnect(this.wss, (socket: WebSocket, request: IncomingMessage) =>
-      this.onConnection(socket, request),
-    );
+      verifyClient: this.verifyClient(handshake.verifyClient),
+    });
+    wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
+      socket.on('error', (err) => this.logger.error(err));
+      this.onConnection(socket, request);
+    });
+    wss.on('error', (err) => this.logger.error(err));
+    this.wss = wss;
+    this.detachUpgrades = takeUpgrades(server, path, wss);
     // SockJS installs after the WebSocket upgrade handler so it can hand on what is not its own.
     if (frontend.sockjsPrefix) {
       this.sockjs.install(server, frontend.sockjsPrefix, { allowedOrigins, maxFrameSize, refusal: () => this.refusal() });
     }
     this.startPing(frontend.pingInterval ?? DEFAULT_PING_INTERVAL);
+  }
+
+  /** The node's own refusals (draining, connection cap: 503) come before the handshake's checks. */
+  private verifyClient(handshake: VerifyClient | undefined): VerifyClient {
+    return (info, done) => {
+      const refusal = this.refusal();
+      if (refusal) return done(false, 503, refusal);
+      return handshake ? handshake(info, done) : done(true);
+    };
   }
 
   /** Why a new frontend connection is refused now (draining, or the node's connection cap), if it is. */
@@ -93,7 +109,8 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
    * The drain (app.close(), SIGTERM), bounded by `shutdownTimeout`: refuse new connections and backend
    * requests (503), let backend requests in flight finish, then close every WebSocket client with 1001
    * after the frames queued for it, close the SockJS sessions, and cut whatever HTTP connection is left
-   * (half-sent requests included) so the server closes at once.
+   * (half-sent requests included) so the server closes at once. Before the app's HTTP server closes:
+   * it would wait forever for the upgraded sockets.
    */
   async beforeApplicationShutdown(): Promise<void> {
     const deadline = Date.now() + this.limits.shutdownTimeout * 1000;
@@ -108,20 +125,27 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
     // Responses just completed are flushed within a tick; then nothing may keep the server open.
     await new Promise((resolve) => setTimeout(resolve, 50));
     this.server?.closeAllConnections?.();
-    if (this.adapter && this.wss) {
-      await this.adapter.close(this.wss);
-      await this.adapter.dispose();
-    }
+    this.detachUpgrades?.();
+    const wss = this.wss;
+    if (!wss) return;
+    const closed = new Promise<void>((resolve) => wss.close(() => resolve()));
+    for (const socket of wss.clients) socket.terminate();
+    await closed;
   }
 
   /** Each client gets its queued frames, then a 1001 close frame; those still open after `waitMs` are cut. */
   private async closeClients(waitMs: number): Promise<void> {
     const open = [...this.clients];
     if (open.length === 0) return;
-    const closed = Promise.all(open.map((client) => new Promise<void>((resolve) => {
-      if (client.socket.readyState === client.socket.CLOSED) return resolve();
-      client.socket.once('close', () => resolve());
-    })));
+    const closed = Promise.all(
+      open.map(
+        (client) =>
+          new Promise<void>((resolve) => {
+            if (client.socket.readyState === client.socket.CLOSED) return resolve();
+            client.socket.once('close', () => resolve());
+          }),
+      ),
+    );
     for (const client of open) client.close(SHUTDOWN_CLOSE_CODE, 'Server shutting down');
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([closed, new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, waitMs))))]);
@@ -132,6 +156,7 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
   private onConnection(socket: WebSocket, request: IncomingMessage): void {
     const maxBufferedBytes = this.options.frontend?.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
     const client = new WebSocketClient(socket, request.socket as Socket, request.socket.remoteAddress, maxBufferedBytes, (stalled) => this.dropStalled(stalled), this.limits.frameTimeout * 1000);
+    client.identity = this.handshake?.identityOf(request);
     const registry = this.registries.frontend;
     this.clients.add(client);
     socket.on('pong', () => (client.alive = true));
@@ -168,5 +193,29 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
       }
     }, intervalSeconds * 1000);
     this.pingTimer.unref();
+  }
+}
+
+/**
+ * Hands the upgrades for `path` to `wss`. Another path is left to the app's other upgrade listeners (its
+ * own gateways); when there are none, it is answered 404 so the client is not left hanging.
+ */
+function takeUpgrades(server: Server, path: string, wss: WebSocketServer): () => void {
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (pathnameOf(request) === path) {
+      wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+    } else if (server.listenerCount('upgrade') === 1) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    }
+  };
+  server.on('upgrade', onUpgrade);
+  return () => server.off('upgrade', onUpgrade);
+}
+
+function pathnameOf(request: IncomingMessage): string {
+  try {
+    return new URL(request.url ?? '/', 'ws://localhost').pathname;
+  } catch {
+    return '';
   }
 }

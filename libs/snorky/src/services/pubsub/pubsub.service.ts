@@ -1,7 +1,7 @@
 import { Inject, Optional } from '@nestjs/common';
-import stableStringify from 'fast-json-stable-stringify';
 import type { Client } from '../../client/client';
 import { encodeEnvelope } from '../../protocol/envelope';
+import { canonicalJson } from '../../protocol/json-value';
 import { ErrorText } from '../../protocol/error-text';
 import { RpcCommand } from '../../rpc/rpc-command.decorator';
 import { RpcError } from '../../rpc/rpc-error';
@@ -22,7 +22,8 @@ export interface PubSubOptions {
 
 /**
  * PROTOCOL §3. Channels are any JSON value compared by value: the canonical (key-sorted) JSON
- * is the channel's identity, and the broker topic.
+ * is the channel's identity, and the broker topic. Every key counts, whatever its name
+ * (`{"room": 1, "__proto__": 2}` is not `{"room": 1}`).
  *
  * Memory per subscribed channel is one string (PROTOCOL §11): the topic, held by the broker's map and
  * by the client's set as the same string. (It used to be two: the canonical key here and
@@ -32,6 +33,7 @@ export interface PubSubOptions {
 export class PubSubService extends RpcService {
   /** client -> topics it holds (to answer Already/Not subscribed and clean up). */
   private readonly subscriptions = new Map<Client, Set<string>>();
+  /** Subscriptions per connection (PROTOCOL §11). */
   private quota = new SubscriptionQuota(this.limits.maxSubscriptions);
 
   constructor(@Optional() @Inject(PUBSUB_OPTIONS) private readonly options: PubSubOptions = {}) {
@@ -43,33 +45,58 @@ export class PubSubService extends RpcService {
     this.quota = new SubscriptionQuota(this.limits.maxSubscriptions);
   }
 
-  /** Policy hook: may `client` publish on `channel` from the frontend? Override for finer rules. */
+  /**
+   * Policy hook: may `client` publish on `channel` from the frontend? Override for finer rules
+   * (`client.identity` says who it is). Refused: `Not authorized`.
+   */
   canPublish(_client: Client, _channel: unknown): boolean | Promise<boolean> {
     return this.options.frontendPublish ?? true;
   }
 
+  /**
+   * Policy hook: may `client` subscribe to `channel`? Everyone may by default. Override it, e.g.
+   * `return channel === `user:${client.identity?.id}``, to keep private channels private.
+   * Refused: `Not authorized`.
+   */
+  canSubscribe(_client: Client, _channel: unknown): boolean | Promise<boolean> {
+    return true;
+  }
+
   @RpcCommand()
   async subscribe({ channel }: ChannelParams, req: RpcRequest): Promise<void> {
-    const topic = this.topicOf(channel);
-    let topics = this.subscriptions.get(req.client);
-    if (topics?.has(topic)) throw new RpcError(ErrorText.AlreadySubscribed);
+    const key = this.topicOf(channel);
+    let channels = this.subscriptions.get(req.client);
+    if (channels?.has(key)) throw new RpcError(ErrorText.AlreadySubscribed);
     this.quota.take(req.client);
-    if (!topics) this.subscriptions.set(req.client, (topics = new Set()));
-    topics.add(topic);
+    if (!channels) this.subscriptions.set(req.client, (channels = new Set()));
+    // Held before the policy answers: a disconnect meanwhile (clientDisconnected) cleans it up.
+    channels.add(key);
+    const allowed = this.canSubscribe(req.client, channel);
+    // A synchronous answer (the default) takes no extra tick, so replies keep their requests' order.
+    if (allowed !== true) {
+      let granted = false;
+      try {
+        granted = await allowed;
+      } finally {
+        if (!granted) this.forget(req.client, key);
+      }
+      if (!granted) throw new RpcError(ErrorText.NotAuthorized);
+      if (!this.subscriptions.get(req.client)?.has(key)) return; // the client left while the policy ran
+    }
     try {
       // In a cluster this waits until publications from every node reach the client.
-      await this.broker.subscribe(topic, req.client);
+      await this.broker.subscribe(key, req.client);
     } catch (err) {
-      this.forget(req.client, topic);
+      this.forget(req.client, key);
       throw err;
     }
   }
 
   @RpcCommand()
   unsubscribe({ channel }: ChannelParams, req: RpcRequest): void {
-    const topic = this.topicOf(channel);
-    if (!this.subscriptions.get(req.client)?.has(topic)) throw new RpcError(ErrorText.NotSubscribed);
-    this.forget(req.client, topic);
+    const key = this.topicOf(channel);
+    if (!this.subscriptions.get(req.client)?.has(key)) throw new RpcError(ErrorText.NotSubscribed);
+    this.forget(req.client, key);
   }
 
   @RpcCommand()
@@ -89,7 +116,7 @@ export class PubSubService extends RpcService {
     return this.broker.publish(topic, frame);
   }
 
-  /** Ends one subscription (unsubscribe, or one that could not be completed). */
+  /** Ends one subscription (unsubscribe, refused by the policy, or one that could not be completed). */
   private forget(client: Client, topic: string): void {
     const topics = this.subscriptions.get(client);
     if (!topics?.delete(topic)) return;
@@ -107,11 +134,12 @@ export class PubSubService extends RpcService {
   }
 
   /**
-   * The broker topic of a channel: `pubsub:<name>:<canonical JSON>`. A channel whose canonical JSON
-   * is over `limits.maxChannelSize` bytes is `Invalid params` (PROTOCOL §11), for every command.
+   * The broker topic of a channel, `pubsub:<name>:<canonical JSON>`, which also keys the client's set.
+   * A channel whose canonical JSON is over `limits.maxChannelSize` bytes is `Invalid params`
+   * (PROTOCOL §11), for every command.
    */
   private topicOf(channel: unknown): string {
-    const key = stableStringify(channel);
+    const key = canonicalJson(channel);
     const max = this.limits.maxChannelSize;
     if (max > 0 && (key.length > max || Buffer.byteLength(key) > max)) throw new RpcError(ErrorText.InvalidParams);
     return `pubsub:${this.name}:${key}`;
