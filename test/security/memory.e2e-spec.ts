@@ -11,7 +11,7 @@ function probe(mode: string, env: NodeJS.ProcessEnv = {}): Promise<any> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      ['--expose-gc', '-r', './scripts/register.js', script, mode],
+      ['--expose-gc', '-C', '@snorky/source', '-r', './scripts/register.js', script, mode],
       { cwd: ROOT, env: { ...process.env, ...env }, timeout: 90_000 },
       (err, stdout, stderr) => {
         if (err) return reject(new Error(`memory-probe ${mode} failed: ${err.message}\n${stderr}`));

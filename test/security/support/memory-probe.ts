@@ -1,7 +1,7 @@
 /**
  * Measures the server's memory in a process of its own, started with --expose-gc (test/security/memory.e2e-spec.ts):
  *
- *   node --expose-gc -r ./scripts/register.js test/security/support/memory-probe.ts <mode>
+ *   node --expose-gc -C @snorky/source -r ./scripts/register.js test/security/support/memory-probe.ts <mode>
  *
  *   churn     connect -> subscribe -> acquire -> close, thousands of times: V8 heap after a forced GC,
  *             per cycle, after warm-up (and RSS before/after)
