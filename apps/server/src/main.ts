@@ -3,10 +3,10 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DEFAULT_LIMITS, EndpointListeners } from '@snorky/nest';
-import { isIP } from 'net';
 import type { AddressInfo } from 'net';
 import { ConfigError, configPathFrom, loadConfigFile } from './config/load-config';
 import { ServerModule } from './server.module';
+import { originWarning } from './config/origin-warning';
 
 /**
  * The standalone Snorky server: `npm run server -- --config snorky.json` (or SNORKY_CONFIG).
@@ -48,12 +48,8 @@ async function main(): Promise<void> {
       );
     });
   }
-  if (!config.frontend.allowedOrigins && !isLoopback(config.frontend.host)) {
-    logger.warn(
-      `frontend.allowedOrigins is unset and the frontend listens on ${config.frontend.host}: any web page can open a ` +
-        'connection with its visitors\' cookies. Set frontend.allowedOrigins to your site\'s origins.',
-    );
-  }
+  const warning = originWarning(config.frontend);
+  if (warning) logger.warn(warning);
   await app.listen(config.frontend.port, config.frontend.host);
   const frontend = app.getHttpServer().address() as AddressInfo;
   logger.log(`frontend listening on ws://${config.frontend.host}:${frontend.port}${config.frontend.path}`);
@@ -63,12 +59,6 @@ async function main(): Promise<void> {
 
 /** Seconds past shutdownTimeout after which the process exits even if something hangs. */
 const EXIT_MARGIN_S = 2;
-
-function isLoopback(host: string): boolean {
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  return host === '::1';
-}
 
 main().catch((err) => {
   new Logger('SnorkyServer').error(err instanceof Error ? err.stack : String(err));

@@ -19,8 +19,8 @@ import { ConnectionAuthenticator } from '../handshake/connection-authenticator';
 
 /** Close code sent to every WebSocket client when the node shuts down (RFC 6455: going away). */
 export const SHUTDOWN_CLOSE_CODE = 1001;
-/** Time left at the end of the drain to cut what did not close by itself. */
-const DRAIN_LAST_MS = 500;
+/** Time kept at the end of the drain for the WebSocket close handshakes (at most 30% of the bound). */
+const DRAIN_CLOSE_MS = 1000;
 
 type VerifyClient = NonNullable<WebSocketHandshake['verifyClient']>;
 
@@ -113,14 +113,17 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
    * it would wait forever for the upgraded sockets.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    const deadline = Date.now() + this.limits.shutdownTimeout * 1000;
+    const bound = this.limits.shutdownTimeout * 1000;
+    const deadline = Date.now() + bound;
+    const closeTime = Math.min(DRAIN_CLOSE_MS, bound * 0.3);
     this.drain.beginDrain();
     if (this.pingTimer) clearInterval(this.pingTimer);
     if (this.server?.listening) this.server.close();
     this.listeners.stopAccepting();
-    const settled = await this.drain.settled(deadline - DRAIN_LAST_MS * 2 - Date.now());
+    const settled = await this.drain.settled(deadline - closeTime - Date.now());
     if (!settled) this.logger.warn(`${this.drain.requestsInFlight} backend requests still in flight at the end of the drain`);
-    await this.closeClients(deadline - DRAIN_LAST_MS - Date.now());
+    // What is left of the bound, less a moment to cut what did not close by itself.
+    await this.closeClients(deadline - closeTime / 5 - Date.now());
     this.sockjs.closeAll(SHUTDOWN_CLOSE_CODE, 'Server shutting down');
     // Responses just completed are flushed within a tick; then nothing may keep the server open.
     await new Promise((resolve) => setTimeout(resolve, 50));
