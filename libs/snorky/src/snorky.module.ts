@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { Broker } from './broker/broker';
 import { brokerProvider } from './broker/broker.provider';
+import { CommandPipeline } from './rpc/command-pipeline';
 import { ServiceExplorer } from './registry/service-explorer';
 import { SnorkyRegistries } from './registry/snorky-registries';
 import {
@@ -28,6 +29,7 @@ import { DealerExplorer } from './services/datasync/dealer-explorer';
   providers: [
     brokerProvider,
     SnorkyRegistries,
+    CommandPipeline,
     ServiceExplorer,
     // after ServiceExplorer: dealers attach to DataSync services registered by it
     DealerExplorer,
