@@ -1,4 +1,5 @@
 import type { Logger } from '@nestjs/common';
+import { isObservable, lastValueFrom } from 'rxjs';
 import type { CommandDefinition } from './command-table';
 import { answerFailure } from './command-error';
 import { bindParams } from './params-binder';
@@ -21,13 +22,18 @@ export function commandArguments(definition: CommandDefinition, params: unknown,
   return definition.params.kind === 'none' && definition.params.requestFirst ? [request] : [params, request];
 }
 
+/** What a command returned, awaited: a Promise's value, an Observable's last value (as Nest handlers may return). */
+export function resultOf(returned: unknown): unknown {
+  return isObservable(returned) ? lastValueFrom(returned, { defaultValue: undefined }) : returned;
+}
+
 /** The fast path for a command with no guards, interceptors, pipes or filters: nothing allocated per call but the call. */
 export const bareHandler: CommandHandlerFactory = (service, definition, logger) => {
   const method = commandMethod(service, definition);
   return async (request) => {
     try {
       const params = bindParams(definition.params, request.params);
-      const result = await method.apply(service, commandArguments(definition, params, request));
+      const result = await resultOf(method.apply(service, commandArguments(definition, params, request)));
       if (!definition.deferred) request.reply(result);
     } catch (err) {
       answerFailure(request, err, logger);

@@ -1,18 +1,18 @@
-import { ForbiddenException, Inject, Injectable, Logger } from '@nestjs/common';
+import { ForbiddenException, Inject, Injectable, Logger, Type } from '@nestjs/common';
 import type { CanActivate, NestInterceptor, PipeTransform } from '@nestjs/common';
 import { EXCEPTION_FILTERS_METADATA } from '@nestjs/common/constants.js';
 import { ApplicationConfig, ExternalContextCreator } from '@nestjs/core';
 import { BaseExceptionFilterContext } from '@nestjs/core/exceptions/base-exception-filter-context.js';
-import { GuardsConsumer, GuardsContextCreator } from '@nestjs/core/guards/index.js';
+import { GuardsContextCreator } from '@nestjs/core/guards/index.js';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import type { NestContainer } from '@nestjs/core/injector/container.js';
-import { InterceptorsConsumer, InterceptorsContextCreator } from '@nestjs/core/interceptors/index.js';
+import { InterceptorsContextCreator } from '@nestjs/core/interceptors/index.js';
 import { PipesConsumer, PipesContextCreator } from '@nestjs/core/pipes/index.js';
-import { isObservable, lastValueFrom } from 'rxjs';
+import { defer, from, isObservable, lastValueFrom, mergeAll, Observable } from 'rxjs';
 import { SNORKY_OPTIONS } from '../snorky.module-definition';
 import type { SnorkyModuleOptions } from '../snorky-options';
 import { answerFailure } from './command-error';
-import { bareHandler, commandArguments, CommandHandlerFactory, commandMethod } from './command-handler';
+import { bareHandler, commandArguments, CommandHandlerFactory, commandMethod, resultOf } from './command-handler';
 import type { CommandDefinition } from './command-table';
 import { bindParams } from './params-binder';
 import type { RpcRequest } from './rpc-request';
@@ -58,8 +58,6 @@ export class CommandPipeline {
   private readonly interceptorsContext: InterceptorsContextCreator;
   private readonly pipesContext: PipesContextCreator;
   private readonly filtersContext: CommandFiltersContext;
-  private readonly guardsConsumer = new GuardsConsumer();
-  private readonly interceptorsConsumer = new InterceptorsConsumer();
   private readonly pipesConsumer = new PipesConsumer();
 
   constructor(externalContextCreator: ExternalContextCreator, @Inject(SNORKY_OPTIONS) options: SnorkyModuleOptions) {
@@ -97,22 +95,44 @@ export class CommandPipeline {
     const run = (request: RpcRequest) => async () => {
       let params = bindParams(definition.params, request.params);
       if (pipes.length) params = await this.pipesConsumer.applyPipes(params, { metatype, type: 'body', data: undefined }, pipes);
-      return callback.apply(service, commandArguments(definition, params, request));
+      return resultOf(callback.apply(service, commandArguments(definition, params, request)));
     };
+    const constructorRef = service.constructor as Type<unknown>;
     return async (request: RpcRequest): Promise<void> => {
       const args: unknown[] = [request.client, request.params, request, request.command];
+      // One context per call, shared by guards and interceptors (Nest's consumers would build one each).
+      const context = new ExecutionContextHost(args, constructorRef, callback);
+      context.setType('ws');
       try {
-        if (guards.length && !(await this.guardsConsumer.tryActivate(guards, args, service, callback, 'ws'))) {
-          throw new ForbiddenException();
+        for (const guard of guards) {
+          const verdict = guard.canActivate(context);
+          if (!(typeof verdict === 'boolean' ? verdict : await (isObservable(verdict) ? lastValueFrom(verdict) : verdict))) {
+            throw new ForbiddenException();
+          }
         }
-        let result = await this.interceptorsConsumer.intercept(interceptors, args, service, callback, run(request), 'ws');
-        if (isObservable(result)) result = await lastValueFrom(result, { defaultValue: undefined });
+        const result = interceptors.length ? await intercept(interceptors, context, run(request)) : await run(request)();
         if (!definition.deferred) request.reply(result);
       } catch (err) {
         await filterFailure(filters, err, args, request, logger);
       }
     };
   }
+}
+
+/**
+ * Nest's interceptor contract, without InterceptorsConsumer's per-call async-resource binding: each
+ * interceptor gets `next.handle()`, an Observable that runs the rest of the chain (and finally the
+ * command) only when subscribed; the last value is the result.
+ */
+function intercept(interceptors: NestInterceptor[], context: ExecutionContextHost, run: () => Promise<unknown>): Promise<unknown> {
+  const step = (i: number): Observable<unknown> =>
+    i === interceptors.length
+      ? defer(run)
+      : defer(() => {
+          const out = interceptors[i].intercept(context, { handle: () => step(i + 1) });
+          return isObservable(out) ? out : from(out).pipe(mergeAll());
+        });
+  return lastValueFrom(step(0), { defaultValue: undefined });
 }
 
 /**
