@@ -1,4 +1,5 @@
-import { Logger } from '@nestjs/common';
+import { Injectable, Logger, UseGuards } from '@nestjs/common';
+import { PubSubService, SnorkyService } from '@snorky/nest';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { RunningSnorkyApp, startSnorkyApp } from '../support/snorky-app';
 import { TestSocket } from '../support/ws-client';
@@ -190,6 +191,45 @@ describe('Nest pipeline on commands with globalEnhancers: true', () => {
     } finally {
       socket.close();
       await app.close();
+    }
+  });
+});
+
+/** A guard that takes its time, as one that looks a session up in a database. */
+@Injectable()
+class SlowGuard {
+  canActivate(): Promise<boolean> {
+    return new Promise((resolve) => setTimeout(() => resolve(true), 150));
+  }
+}
+
+@SnorkyService('slowPubsub')
+class SlowGuardedPubSub extends PubSubService {
+  @UseGuards(SlowGuard)
+  override async subscribe(params: any, req: any): Promise<void> {
+    return super.subscribe(params, req);
+  }
+}
+
+describe('a command whose async guard is still deciding when the connection closes', () => {
+  it('does not run: the closed client is not subscribed behind the disconnect hook', async () => {
+    const server = await startSnorkyApp([SlowGuardedPubSub, SlowGuard]);
+    try {
+      const socket = await TestSocket.open(server.wsUrl);
+      socket.send({ service: 'slowPubsub', message: { command: 'subscribe', params: { channel: 'c' }, callId: 1 } });
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      socket.close();
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the guard has answered by now
+      const pubsub = server.app.get(SlowGuardedPubSub);
+      expect(pubsub.broker.localSubscriberCount('pubsub:slowPubsub:"c"')).toBe(0);
+      expect((pubsub as any).subscriptions.size).toBe(0);
+      // and an open connection still gets its subscription once the guard allows it
+      const open = await TestSocket.open(server.wsUrl);
+      expect((await open.call('slowPubsub', 'subscribe', { channel: 'c' }, 2)).message).toEqual({ type: 'response', callId: 2, data: null });
+      expect((pubsub as any).subscriptions.size).toBe(1);
+      open.close();
+    } finally {
+      await server.close();
     }
   });
 });

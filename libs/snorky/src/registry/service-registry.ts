@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Client } from '../client/client';
+import { markClosed } from '../client/closed-clients';
 import { Envelope, envelopeOf, EnvelopeParseResult, parseEnvelope } from '../protocol/envelope';
 import type { RegistrySide } from '../rpc/metadata';
 import type { Service } from '../rpc/service';
@@ -65,6 +66,7 @@ export class ServiceRegistry {
   }
 
   clientDisconnected(client: Client): void {
+    markClosed(client);
     for (const service of this.services.values()) this.guard(service, () => service.clientDisconnected(client));
   }
 

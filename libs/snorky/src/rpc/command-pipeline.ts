@@ -9,6 +9,7 @@ import type { NestContainer } from '@nestjs/core/injector/container.js';
 import { InterceptorsContextCreator } from '@nestjs/core/interceptors/index.js';
 import { PipesConsumer, PipesContextCreator } from '@nestjs/core/pipes/index.js';
 import { defer, from, isObservable, lastValueFrom, mergeAll, Observable } from 'rxjs';
+import { isClosed } from '../client/closed-clients';
 import { SNORKY_OPTIONS } from '../snorky.module-definition';
 import type { SnorkyModuleOptions } from '../snorky-options';
 import { answerFailure } from './command-error';
@@ -110,6 +111,8 @@ export class CommandPipeline {
             throw new ForbiddenException();
           }
         }
+        // The connection closed while an async guard decided: nobody to answer, and the command must not run.
+        if (guards.length && isClosed(request.client)) return;
         const result = interceptors.length ? await intercept(interceptors, context, run(request)) : await run(request)();
         if (!definition.deferred) request.reply(result);
       } catch (err) {
