@@ -1,5 +1,4 @@
 import { BadRequestException, ForbiddenException, Logger, UnauthorizedException } from '@nestjs/common';
-import { WsException } from '@nestjs/websockets';
 import { BrokerUnavailableError } from '../broker/broker-unavailable.error';
 import { ErrorText } from '../protocol/error-text';
 import { InvalidParamsError } from './params-binder';
@@ -14,11 +13,23 @@ export function wireTextOf(err: unknown): string | undefined {
   if (err instanceof RpcError) return err.message;
   if (err instanceof InvalidParamsError || err instanceof BadRequestException) return ErrorText.InvalidParams;
   if (err instanceof ForbiddenException || err instanceof UnauthorizedException) return ErrorText.NotAuthorized;
-  if (err instanceof WsException) {
+  if (isWsException(err)) {
     const error = err.getError();
     return typeof error === 'string' ? error : err.message;
   }
   return undefined;
+}
+
+/**
+ * `WsException` (or a subclass) from `@nestjs/websockets`, recognised by its class name so that
+ * Snorky does not depend on that package (the app may not have it).
+ */
+function isWsException(err: unknown): err is { getError(): unknown; message: string } {
+  if (typeof err !== 'object' || err === null || typeof (err as { getError?: unknown }).getError !== 'function') return false;
+  for (let p = Object.getPrototypeOf(err); p && p !== Error.prototype; p = Object.getPrototypeOf(p)) {
+    if (p.constructor?.name === 'WsException') return true;
+  }
+  return false;
 }
 
 /** Answers `request` for a failed command, exactly once: the mapped text, or `Internal error` logged with its stack. */

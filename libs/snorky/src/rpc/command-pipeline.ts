@@ -1,6 +1,5 @@
 import { ForbiddenException, Inject, Injectable, Logger, Type } from '@nestjs/common';
 import type { CanActivate, NestInterceptor, PipeTransform } from '@nestjs/common';
-import { EXCEPTION_FILTERS_METADATA } from '@nestjs/common/constants.js';
 import { ApplicationConfig, ExternalContextCreator } from '@nestjs/core';
 import { BaseExceptionFilterContext } from '@nestjs/core/exceptions/base-exception-filter-context.js';
 import { GuardsContextCreator } from '@nestjs/core/guards/index.js';
@@ -17,6 +16,9 @@ import { bareHandler, commandArguments, CommandHandlerFactory, commandMethod, re
 import type { CommandDefinition } from './command-table';
 import { bindParams } from './params-binder';
 import type { RpcRequest } from './rpc-request';
+
+/** `@UseFilters` metadata key (Nest's EXCEPTION_FILTERS_METADATA in @nestjs/common/constants). */
+const EXCEPTION_FILTERS_METADATA = '__exceptionFilters__';
 
 interface FilterEntry {
   func: (exception: unknown, host: ExecutionContextHost) => unknown;
