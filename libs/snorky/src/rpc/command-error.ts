@@ -1,6 +1,7 @@
-import { BadRequestException, ForbiddenException, Logger, UnauthorizedException } from '@nestjs/common';
+import { BadRequestException, ForbiddenException, UnauthorizedException } from '@nestjs/common';
 import { BrokerUnavailableError } from '../broker/broker-unavailable.error';
 import { ErrorText } from '../protocol/error-text';
+import { failureLog } from '../registry/rate-limited-log';
 import { InvalidParamsError } from './params-binder';
 import { RpcError } from './rpc-error';
 import type { RpcRequest } from './rpc-request';
@@ -32,15 +33,18 @@ function isWsException(err: unknown): err is { getError(): unknown; message: str
   return false;
 }
 
-/** Answers `request` for a failed command, exactly once: the mapped text, or `Internal error` logged with its stack. */
-export function answerFailure(request: RpcRequest, err: unknown, logger: Logger): void {
+/**
+ * Answers `request` for a failed command, exactly once: the mapped text, or `Internal error` with the
+ * error logged with its stack (rate-limited: a client can trigger it at will).
+ */
+export function answerFailure(request: RpcRequest, err: unknown): void {
   const where = `${request.service}.${request.command}`;
   if (err instanceof BrokerUnavailableError) {
-    logger.warn(`${where}: ${err.message}`);
+    failureLog.warn(`${where}: ${err.message}`);
     return request.unavailable(err.message);
   }
   const text = wireTextOf(err);
   if (text !== undefined && !request.resolved) return request.error(text);
-  logger.error(`${where} failed`, err instanceof Error ? err.stack : String(err));
+  failureLog.error(`${where} failed`, err instanceof Error ? err.stack : String(err));
   if (!request.resolved) request.error(ErrorText.InternalError);
 }

@@ -1,4 +1,3 @@
-import type { Logger } from '@nestjs/common';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { CommandDefinition } from './command-table';
 import { answerFailure } from './command-error';
@@ -9,7 +8,7 @@ import type { RpcRequest } from './rpc-request';
 export type CommandHandler = (request: RpcRequest) => Promise<void>;
 
 /** Builds the handler of one command of `service`; called once per command at start-up. */
-export type CommandHandlerFactory = (service: object, definition: CommandDefinition, logger: Logger) => CommandHandler;
+export type CommandHandlerFactory = (service: object, definition: CommandDefinition) => CommandHandler;
 
 export type CommandMethod = (...args: unknown[]) => unknown;
 
@@ -28,7 +27,7 @@ export function resultOf(returned: unknown): unknown {
 }
 
 /** The fast path for a command with no guards, interceptors, pipes or filters: nothing allocated per call but the call. */
-export const bareHandler: CommandHandlerFactory = (service, definition, logger) => {
+export const bareHandler: CommandHandlerFactory = (service, definition) => {
   const method = commandMethod(service, definition);
   return async (request) => {
     try {
@@ -36,7 +35,7 @@ export const bareHandler: CommandHandlerFactory = (service, definition, logger) 
       const result = await resultOf(method.apply(service, commandArguments(definition, params, request)));
       if (!definition.deferred) request.reply(result);
     } catch (err) {
-      answerFailure(request, err, logger);
+      answerFailure(request, err);
     }
   };
 };

@@ -1,4 +1,4 @@
-import { ForbiddenException, Inject, Injectable, Logger, Type } from '@nestjs/common';
+import { ForbiddenException, Inject, Injectable, Type } from '@nestjs/common';
 import type { CanActivate, NestInterceptor, PipeTransform } from '@nestjs/common';
 import { ApplicationConfig, ExternalContextCreator } from '@nestjs/core';
 import { BaseExceptionFilterContext } from '@nestjs/core/exceptions/base-exception-filter-context.js';
@@ -75,22 +75,21 @@ export class CommandPipeline {
 
   /** The handler factory for services of the module `moduleKey` (where their enhancers are registered). */
   factoryFor(moduleKey: string | undefined): CommandHandlerFactory {
-    return (service, definition, logger) => {
+    return (service, definition) => {
       const callback = commandMethod(service, definition);
       const key = moduleKey as string;
       const guards = this.guardsContext.create(service, callback, key);
       const interceptors = this.interceptorsContext.create(service, callback, key);
       const pipes = definition.params.kind === 'none' ? [] : this.pipesContext.create(service, callback, key);
       const filters = this.filtersContext.create(service, callback, moduleKey);
-      if (guards.length + interceptors.length + pipes.length + filters.length === 0) return bareHandler(service, definition, logger);
-      return this.enhancedHandler(service, definition, logger, { guards, interceptors, pipes, filters });
+      if (guards.length + interceptors.length + pipes.length + filters.length === 0) return bareHandler(service, definition);
+      return this.enhancedHandler(service, definition, { guards, interceptors, pipes, filters });
     };
   }
 
   private enhancedHandler(
     service: object,
     definition: CommandDefinition,
-    logger: Logger,
     { guards, interceptors, pipes, filters }: { guards: CanActivate[]; interceptors: NestInterceptor[]; pipes: PipeTransform[]; filters: FilterEntry[] },
   ) {
     const callback = commandMethod(service, definition);
@@ -118,7 +117,7 @@ export class CommandPipeline {
         const result = interceptors.length ? await intercept(interceptors, context, run(request)) : await run(request)();
         if (!definition.deferred) request.reply(result);
       } catch (err) {
-        await filterFailure(filters, err, args, request, logger);
+        await filterFailure(filters, err, args, request);
       }
     };
   }
@@ -144,7 +143,7 @@ function intercept(interceptors: NestInterceptor[], context: ExecutionContextHos
  * The first filter whose `@Catch` matches may answer: a string it returns becomes the error text; it may
  * also resolve the request itself (`host.getArgByIndex(2)`) or throw another exception, which is then mapped.
  */
-async function filterFailure(filters: FilterEntry[], err: unknown, args: unknown[], request: RpcRequest, logger: Logger): Promise<void> {
+async function filterFailure(filters: FilterEntry[], err: unknown, args: unknown[], request: RpcRequest): Promise<void> {
   const filter = filters.find((f) => f.exceptionMetatypes.length === 0 || f.exceptionMetatypes.some((type) => err instanceof type));
   if (filter) {
     const host = new ExecutionContextHost(args);
@@ -157,5 +156,5 @@ async function filterFailure(filters: FilterEntry[], err: unknown, args: unknown
       err = rethrown;
     }
   }
-  answerFailure(request, err, logger);
+  answerFailure(request, err);
 }

@@ -17,7 +17,7 @@ export abstract class RpcService extends Service {
    */
   prepareCommands(factory: CommandHandlerFactory = bareHandler): void {
     const handlers = new Map<string, CommandHandler>();
-    for (const [name, definition] of scanCommands(this)) handlers.set(name, factory(this, definition, this.logger));
+    for (const [name, definition] of scanCommands(this)) handlers.set(name, factory(this, definition));
     this.handlers = handlers;
   }
 

@@ -62,7 +62,7 @@ export class BackendHttpHandler {
       req.resume(); // nothing executed; the body is not even parsed
       return sendError(res, 401, refusal);
     }
-    const body = await readJsonBody(req, this.maxFrameSize);
+    const body = await readJsonBody(req, this.maxFrameSize, this.registry.maxJsonDepth);
     const client = new BackendRequestClient(req.socket.remoteAddress);
     this.registry.dispatchParsed(client, body);
     let timer: NodeJS.Timeout | undefined;
