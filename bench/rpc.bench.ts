@@ -129,7 +129,7 @@ async function main(): Promise<void> {
     `bench:rpc — ${s.clients} clients × ${s.inFlight} in flight, ${s.throughputRounds}×${s.throughputSeconds} s throughput rounds, ` +
       `paced ${s.pacedRate} calls/s, ${s.pacedRounds}×${s.pacedSeconds} s`,
   );
-  const register = ['-r', './scripts/register.js'];
+  const register = ['-C', '@snorky/source', '-r', './scripts/register.js'];
   const servers = await Promise.all([
     startServer([join(__dirname, 'rpc', 'bare-ws-server.js')]),
     startServer([...register, join(__dirname, 'rpc', 'nest-servers.ts'), 'gateway']),
