@@ -1,6 +1,7 @@
 import { ForbiddenException, Inject, Injectable, Type } from '@nestjs/common';
 import type { CanActivate, NestInterceptor, PipeTransform } from '@nestjs/common';
-import { ApplicationConfig, ExternalContextCreator } from '@nestjs/core';
+import { ExternalContextCreator } from '@nestjs/core';
+import type { ApplicationConfig } from '@nestjs/core';
 import { BaseExceptionFilterContext } from '@nestjs/core/exceptions/base-exception-filter-context.js';
 import { GuardsContextCreator } from '@nestjs/core/guards/index.js';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
@@ -65,7 +66,8 @@ export class CommandPipeline {
 
   constructor(externalContextCreator: ExternalContextCreator, @Inject(SNORKY_OPTIONS) options: SnorkyModuleOptions) {
     // ExternalContextCreator is Nest's injectable handle on the container (set by its fromContainer()).
-    const container = (externalContextCreator as unknown as { container: NestContainer }).container;
+    const container = (externalContextCreator as unknown as { container?: NestContainer }).container;
+    if (!container) throw new Error('@snorky/nest: this @nestjs/core has no container on ExternalContextCreator; report your Nest version');
     const config = options.globalEnhancers ? container.applicationConfig : undefined;
     this.guardsContext = new GuardsContextCreator(container, config);
     this.interceptorsContext = new InterceptorsContextCreator(container, config);
