@@ -162,15 +162,24 @@ export class GuardedService extends RpcService {
   }
 }
 
+/** Upper-cases a `text` param (a class-level pipe). */
+@Injectable()
+export class UppercaseTextPipe implements PipeTransform {
+  transform(value: { text?: unknown }) {
+    return typeof value.text === 'string' ? { ...value, text: value.text.toUpperCase() } : value;
+  }
+}
+
 /** Class-level enhancers apply to every command of the service. */
 @SnorkyService('classLevel')
 @UseGuards(ParamsGuard)
 @UseInterceptors(WrapInterceptor)
+@UsePipes(UppercaseTextPipe)
 @UseFilters(TeapotFilter)
 export class ClassLevelService extends RpcService {
   @RpcCommand()
   echo(params: { allow?: boolean; text?: string }): unknown {
-    if (params.text === 'teapot') throw new TeapotError('class filter');
+    if (params.text === 'TEAPOT') throw new TeapotError('class filter');
     return params.text ?? null;
   }
 }

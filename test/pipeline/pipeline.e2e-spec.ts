@@ -133,9 +133,9 @@ describe('Nest pipeline on commands', () => {
     });
   });
 
-  it('class-level guard, interceptor and filter apply to every command of the service', async () => {
+  it('class-level guard, interceptor, pipe and filter apply to every command of the service', async () => {
     expect(await callOver(socket, 'classLevel', 'echo', { allow: false })).toMatchObject({ message: 'Not authorized' });
-    expect(await callOver(socket, 'classLevel', 'echo', { allow: true, text: 'hi' })).toMatchObject({ data: { wrapped: 'hi' } });
+    expect(await callOver(socket, 'classLevel', 'echo', { allow: true, text: 'hi' })).toMatchObject({ data: { wrapped: 'HI' } });
     expect(await callOver(socket, 'classLevel', 'echo', { allow: true, text: 'teapot' })).toMatchObject({
       message: 'I am a teapot (echo): class filter',
     });
