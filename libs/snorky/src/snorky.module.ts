@@ -7,6 +7,7 @@ import { ServiceExplorer } from './registry/service-explorer';
 import { SnorkyRegistries } from './registry/snorky-registries';
 import { SNORKY_ASYNC_OPTIONS_TYPE, SNORKY_OPTIONS, SnorkyConfigurableModule } from './snorky.module-definition';
 import { BackendEndpoint, SNORKY_BACKEND_PATH } from './transports/backend-endpoint';
+import { ConnectionAuthenticator } from './handshake/connection-authenticator';
 import { EndpointListeners } from './transports/endpoint-listeners';
 import { SockJsTransport } from './transports/sockjs.transport';
 import { SnorkyWebSocketGateway } from './transports/websocket.gateway';
@@ -28,6 +29,7 @@ import { DealerExplorer } from './services/datasync/dealer-explorer';
     DealerExplorer,
     DataSyncPublisher,
     EndpointListeners,
+    ConnectionAuthenticator,
     SockJsTransport,
     SnorkyWebSocketGateway,
     BackendEndpoint,

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SNORKY_OPTIONS } from '../snorky.module-definition';
-import { DEFAULT_MAX_FRAME_SIZE, SnorkyModuleOptions } from '../snorky-options';
+import { DEFAULT_MAX_FRAME_SIZE, type SnorkyModuleOptions } from '../snorky-options';
 import type { RegistrySide } from '../rpc/metadata';
 import { DEFAULT_MAX_JSON_DEPTH } from '../protocol/json-value';
 import { ServiceRegistry } from './service-registry';
