@@ -22,24 +22,32 @@ function run(command: string, args: string[], what: string, env?: NodeJS.Process
   }
 }
 
-/** A venv with the built wheel installed; returns its python. */
+let installedWheel: { python: string; venv: string } | undefined;
+
+/** A venv with the built wheel installed (one per test file: an app restarted in a test reuses it). */
 export function pythonWithInstalledWheel(): { python: string; venv: string } {
+  if (installedWheel) return installedWheel;
   const wheel = pythonWheel();
   const venv = mkdtempSync(join(tmpdir(), 'snorky-venv-'));
   run(SYSTEM_PYTHON, ['-m', 'venv', '--system-site-packages', venv], 'creating a venv (Debian package python3-venv)');
   const python = join(venv, 'bin', 'python');
   run(python, ['-m', 'pip', 'install', '--no-index', '--no-deps', '--disable-pip-version-check', '--quiet', wheel], `pip install ${wheel}`);
-  return { python, venv };
+  installedWheel = { python, venv };
+  return installedWheel;
 }
+
+let installedGem: { GEM_HOME: string; GEM_PATH: string } | undefined;
 
 /** GEM_HOME / GEM_PATH with the built gem installed into a private folder, before Debian's gems. */
 export function gemEnvWithInstalledGem(): { GEM_HOME: string; GEM_PATH: string } {
+  if (installedGem) return installedGem;
   const gem = rubyGem();
   const home = mkdtempSync(join(tmpdir(), 'snorky-gems-'));
   const systemPath = run('ruby', ['-e', 'puts Gem.path.join(":")'], 'reading the gem path (Debian package ruby)').trim();
   const env = { ...process.env, GEM_HOME: home, GEM_PATH: `${home}:${systemPath}` };
   run('gem', ['install', '--local', '--no-document', '--install-dir', home, gem], `gem install --local ${gem}`, env);
-  return { GEM_HOME: home, GEM_PATH: `${home}:${systemPath}` };
+  installedGem = { GEM_HOME: home, GEM_PATH: `${home}:${systemPath}` };
+  return installedGem;
 }
 
 /** Where `require`/`import` finds the connector with this environment: must be the installed copy. */

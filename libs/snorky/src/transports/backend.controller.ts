@@ -43,7 +43,7 @@ export function createBackendController(path: string): Type<unknown> {
     @HttpCode(200)
     @Header('Content-Type', 'application/json; charset=utf-8')
     async handle(@Req() req: IncomingMessage): Promise<string> {
-      const body = await readJsonBody(req, this.maxFrameSize);
+      const body = await readJsonBody(req, this.maxFrameSize, this.registries.backend.maxJsonDepth);
       const client = new BackendRequestClient(req.socket.remoteAddress);
       this.registries.backend.dispatchParsed(client, body);
       let timer: NodeJS.Timeout | undefined;
