@@ -93,6 +93,12 @@ export interface SnorkyModuleOptions {
   maxJsonDepth?: number;
   /** Run as one node of a cluster; unset = single node, in-memory broker. */
   cluster?: ClusterOptions;
+  /**
+   * Apply the app's global guards, interceptors, pipes and filters (`useGlobal*`, `APP_*`) to commands too.
+   * Default false: like Nest's gateways, commands run only the enhancers declared on their method and class
+   * (global ones are usually written for HTTP requests). See docs/commands.md.
+   */
+  globalEnhancers?: boolean;
   /** Per-connection limits, timeouts and the per-node connection cap (PROTOCOL §11). */
   limits?: SnorkyLimitsOptions;
   /**

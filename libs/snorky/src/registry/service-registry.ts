@@ -1,4 +1,5 @@
 import type { Client } from '../client/client';
+import { markClosed } from '../client/closed-clients';
 import { Envelope, envelopeOf, EnvelopeParseResult, parseEnvelope } from '../protocol/envelope';
 import { ErrorText } from '../protocol/error-text';
 import { RequestRate } from '../limits/request-rate';
@@ -88,6 +89,7 @@ export class ServiceRegistry {
   }
 
   clientDisconnected(client: Client): void {
+    markClosed(client);
     for (const service of this.services.values()) this.guard(service, () => service.clientDisconnected(client));
   }
 

@@ -5,6 +5,7 @@ import * as sockjs from 'sockjs';
 import { Client, newClientId, TransportKind } from '../client/client';
 import type { Frame } from '../protocol/envelope';
 import { SnorkyRegistries } from '../registry/snorky-registries';
+import { interceptServerEvent } from './intercept-requests';
 import { ConnectionAuthenticator } from '../handshake/connection-authenticator';
 import { SNORKY_OPTIONS } from '../snorky.module-definition';
 import { DEFAULT_MAX_FRAME_SIZE } from '../snorky-options';
@@ -129,20 +130,19 @@ function screenRequests(server: Server, prefix: string, allowed: string[] | unde
     return path === prefix || path.startsWith(`${prefix}/`);
   };
   const refused = (req: IncomingMessage) => allowed !== undefined && req.headers.origin !== undefined && !allowed.includes(req.headers.origin);
-  for (const event of ['request', 'upgrade'] as const) {
-    const listeners = server.listeners(event) as Array<(...args: unknown[]) => void>;
-    server.removeAllListeners(event);
-    server.on(event, (req: IncomingMessage, resOrSocket: ServerResponse | Duplex, head?: Buffer) => {
-      const pass = () => listeners.forEach((listener) => listener.call(server, req, resOrSocket, head));
-      if (!ours(req)) return pass();
-      if (refused(req)) {
-        if (resOrSocket instanceof ServerResponse) return void resOrSocket.writeHead(403, { 'Content-Type': 'text/plain' }).end('Origin not allowed');
-        return void resOrSocket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
-      }
-      if (resOrSocket instanceof ServerResponse && !limitBody(req, resOrSocket, maxBodyBytes)) return;
-      pass();
-    });
-  }
+  interceptServerEvent(server, 'request', (req: IncomingMessage, res: ServerResponse) => {
+    if (!ours(req)) return false;
+    if (refused(req)) {
+      res.writeHead(403, { 'Content-Type': 'text/plain' }).end('Origin not allowed');
+      return true;
+    }
+    return !limitBody(req, res, maxBodyBytes);
+  });
+  interceptServerEvent(server, 'upgrade', (req: IncomingMessage, socket: Duplex) => {
+    if (!ours(req) || !refused(req)) return false;
+    socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+    return true;
+  });
 }
 
 /** Watches the body of `req`; false (and 413 sent) if its declared length is already over `max`. */
