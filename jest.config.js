@@ -3,14 +3,14 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/libs', '<rootDir>/apps', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
+  // Generated apps' own tests (test/packages copies them into fresh projects; they are not ours).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/packages/fixtures/'],
+  // One id per run: the built artifacts (npm run pack) are shared by every suite of the run.
+  globalSetup: '<rootDir>/test/packages/support/run-id.js',
+  globalTeardown: '<rootDir>/test/packages/support/run-cleanup.js',
   transform: { '^.+\\.ts$': ['@swc/jest'] },
-  moduleNameMapper: {
-    '^@snorky/nest$': '<rootDir>/libs/snorky/src',
-    '^@snorky/nest/(.*)$': '<rootDir>/libs/snorky/src/$1',
-    '^@snorky/client$': '<rootDir>/libs/client/src',
-    '^@snorky/client/(.*)$': '<rootDir>/libs/client/src/$1',
-    '^@snorky/backend$': '<rootDir>/libs/backend/src',
-    '^@snorky/backend/(.*)$': '<rootDir>/libs/backend/src/$1',
-  },
+  // @snorky/* resolve through the workspace links to their TypeScript sources (the "@snorky/source"
+  // export condition), so the suites need no build; the fresh-project tests under test/packages use dist/.
+  testEnvironmentOptions: { customExportConditions: ['@snorky/source', 'node', 'node-addons'] },
   testTimeout: 30000,
 };

@@ -1,3 +1,6 @@
+import type { Type } from '@nestjs/common';
+import type { SnorkyAuthenticator } from './handshake/snorky-authenticator';
+
 /** Options of `SnorkyModule.forRoot()`. Durations are in seconds, like the protocol states them. */
 export interface FrontendEndpointOptions {
   /** WebSocket path. Default '/ws'. */
@@ -18,6 +21,12 @@ export interface FrontendEndpointOptions {
    * Default 32 MiB.
    */
   maxBufferedBytes?: number;
+  /**
+   * Injectable class deciding who each connection is (PROTOCOL §7): its `authenticate(handshake)`
+   * returns `client.identity`, or throws to refuse the connection (WebSocket: HTTP 401; SockJS:
+   * closed with 4401). Unset: every connection is anonymous until it authenticates with a token.
+   */
+  authenticator?: Type<SnorkyAuthenticator>;
 }
 
 export interface BackendEndpointOptions {
@@ -46,8 +55,19 @@ export interface SnorkyModuleOptions {
   backend?: BackendEndpointOptions | false;
   /** Largest frame (WebSocket message or backend body) accepted, in bytes. Default 1 MiB. */
   maxFrameSize?: number;
+  /**
+   * Deepest nesting of objects and arrays a frame (or backend body) may have, the envelope
+   * included; deeper ones are dropped as malformed (backend: 400). Default 64 (DEFAULT_MAX_JSON_DEPTH).
+   */
+  maxJsonDepth?: number;
   /** Run as one node of a cluster; unset = single node, in-memory broker. */
   cluster?: ClusterOptions;
+  /**
+   * Apply the app's global guards, interceptors, pipes and filters (`useGlobal*`, `APP_*`) to commands too.
+   * Default false: like Nest's gateways, commands run only the enhancers declared on their method and class
+   * (global ones are usually written for HTTP requests). See docs/commands.md.
+   */
+  globalEnhancers?: boolean;
 }
 
 export const DEFAULT_MAX_FRAME_SIZE = 1024 * 1024;

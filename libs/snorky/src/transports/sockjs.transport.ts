@@ -1,10 +1,16 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { IncomingMessage, Server, ServerResponse } from 'http';
 import type { Duplex } from 'stream';
 import * as sockjs from 'sockjs';
 import { Client, newClientId, TransportKind } from '../client/client';
 import type { Frame } from '../protocol/envelope';
 import { SnorkyRegistries } from '../registry/snorky-registries';
+import { interceptServerEvent } from './intercept-requests';
+import { ConnectionAuthenticator } from '../handshake/connection-authenticator';
+import { SNORKY_OPTIONS } from '../snorky.module-definition';
+import { DEFAULT_MAX_FRAME_SIZE } from '../snorky-options';
+import type { SnorkyModuleOptions } from '../snorky-options';
+import { authenticateSockJsSession, SockJsHandshakes } from './sockjs-handshake';
 
 class SockJsClient implements Client {
   readonly id = newClientId('sockjs');
@@ -26,7 +32,13 @@ class SockJsClient implements Client {
 export class SockJsTransport {
   private readonly logger = new Logger('SnorkySockJS');
 
-  constructor(private readonly registries: SnorkyRegistries) {}
+  private readonly handshakes = new SockJsHandshakes();
+
+  constructor(
+    private readonly registries: SnorkyRegistries,
+    private readonly authenticator: ConnectionAuthenticator,
+    @Inject(SNORKY_OPTIONS) private readonly options: SnorkyModuleOptions,
+  ) {}
 
   install(server: Server, prefix: string, allowedOrigins?: string[]): void {
     const sockjsServer = sockjs.createServer({
@@ -37,14 +49,29 @@ export class SockJsTransport {
     });
     sockjsServer.on('connection', (connection) => {
       if (!connection) return;
-      const client = new SockJsClient(connection, connection.remoteAddress);
-      const registry = this.registries.frontend;
-      connection.on('data', (data: string) => registry.dispatch(client, data));
-      connection.on('close', () => registry.clientDisconnected(client));
-      registry.clientConnected(client);
+      if (this.authenticator.enabled) void this.authenticateThenOpen(connection);
+      else this.open(connection, undefined, []);
     });
     sockjsServer.installHandlers(server, { prefix });
+    if (this.authenticator.enabled) this.handshakes.install(server, prefix);
     if (allowedOrigins) refuseOtherOrigins(server, prefix, allowedOrigins);
+  }
+
+  private open(connection: sockjs.Connection, identity: unknown, held: string[]): void {
+    const client = new SockJsClient(connection, connection.remoteAddress);
+    client.identity = identity;
+    const registry = this.registries.frontend;
+    connection.on('data', (data: string) => registry.dispatch(client, data));
+    connection.on('close', () => registry.clientDisconnected(client));
+    registry.clientConnected(client);
+    for (const data of held) registry.dispatch(client, data);
+  }
+
+  /** Frames sent while the authenticator runs are held, then handed on in order (see sockjs-handshake.ts). */
+  private async authenticateThenOpen(connection: sockjs.Connection): Promise<void> {
+    const maxHeldBytes = 16 * (this.options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE);
+    const accepted = await authenticateSockJsSession(connection, this.handshakes.of(connection), this.authenticator, maxHeldBytes);
+    if (accepted) this.open(connection, accepted.identity, accepted.held);
   }
 }
 
@@ -60,13 +87,14 @@ function refuseOtherOrigins(server: Server, prefix: string, allowed: string[]): 
     const origin = req.headers.origin;
     return (path === prefix || path.startsWith(`${prefix}/`)) && origin !== undefined && !allowed.includes(origin);
   };
-  for (const event of ['request', 'upgrade'] as const) {
-    const listeners = server.listeners(event) as Array<(...args: unknown[]) => void>;
-    server.removeAllListeners(event);
-    server.on(event, (req: IncomingMessage, resOrSocket: ServerResponse | Duplex, head?: Buffer) => {
-      if (!refused(req)) return listeners.forEach((listener) => listener.call(server, req, resOrSocket, head));
-      if (resOrSocket instanceof ServerResponse) resOrSocket.writeHead(403, { 'Content-Type': 'text/plain' }).end('Origin not allowed');
-      else resOrSocket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
-    });
-  }
+  interceptServerEvent(server, 'request', (req: IncomingMessage, res: ServerResponse) => {
+    if (!refused(req)) return false;
+    res.writeHead(403, { 'Content-Type': 'text/plain' }).end('Origin not allowed');
+    return true;
+  });
+  interceptServerEvent(server, 'upgrade', (req: IncomingMessage, socket: Duplex) => {
+    if (!refused(req)) return false;
+    socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+    return true;
+  });
 }

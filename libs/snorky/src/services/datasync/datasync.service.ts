@@ -1,6 +1,7 @@
 import { Inject, Optional } from '@nestjs/common';
 import type { Client } from '../../client/client';
 import { encodeEnvelope } from '../../protocol/envelope';
+import { failureLog } from '../../registry/rate-limited-log';
 import { RpcCommand } from '../../rpc/rpc-command.decorator';
 import { RpcRequest } from '../../rpc/rpc-request';
 import { RpcService } from '../../rpc/rpc.service';
@@ -60,7 +61,7 @@ export class DataSyncService extends RpcService {
       unacquiredTimeout: options.unacquiredTimeout,
       maxBufferedDeltas: options.maxBufferedDeltas,
       onDealerError: (dealer, err) =>
-        this.logger.error(`dealer ${dealerName(dealer)} failed while routing`, err instanceof Error ? err.stack : String(err)),
+        failureLog.error(`${this.name}: dealer ${dealerName(dealer)} failed while routing`, err instanceof Error ? err.stack : String(err)),
     });
     this.handoff = new LocalSubscriptionHandoff(this.engine);
   }

@@ -1,7 +1,7 @@
 import { Inject, Optional } from '@nestjs/common';
-import stableStringify from 'fast-json-stable-stringify';
 import type { Client } from '../../client/client';
 import { encodeEnvelope } from '../../protocol/envelope';
+import { canonicalJson } from '../../protocol/json-value';
 import { ErrorText } from '../../protocol/error-text';
 import { RpcCommand } from '../../rpc/rpc-command.decorator';
 import { RpcError } from '../../rpc/rpc-error';
@@ -21,7 +21,8 @@ export interface PubSubOptions {
 
 /**
  * PROTOCOL §3. Channels are any JSON value compared by value: the canonical (key-sorted) JSON
- * is the channel's identity, and the broker topic.
+ * is the channel's identity, and the broker topic. Every key counts, whatever its name
+ * (`{"room": 1, "__proto__": 2}` is not `{"room": 1}`).
  */
 @SnorkyService('pubsub')
 export class PubSubService extends RpcService {
@@ -33,18 +34,43 @@ export class PubSubService extends RpcService {
     if (options.name) this.name = options.name;
   }
 
-  /** Policy hook: may `client` publish on `channel` from the frontend? Override for finer rules. */
+  /**
+   * Policy hook: may `client` publish on `channel` from the frontend? Override for finer rules
+   * (`client.identity` says who it is). Refused: `Not authorized`.
+   */
   canPublish(_client: Client, _channel: unknown): boolean | Promise<boolean> {
     return this.options.frontendPublish ?? true;
   }
 
+  /**
+   * Policy hook: may `client` subscribe to `channel`? Everyone may by default. Override it, e.g.
+   * `return channel === `user:${client.identity?.id}``, to keep private channels private.
+   * Refused: `Not authorized`.
+   */
+  canSubscribe(_client: Client, _channel: unknown): boolean | Promise<boolean> {
+    return true;
+  }
+
   @RpcCommand()
   async subscribe({ channel }: ChannelParams, req: RpcRequest): Promise<void> {
-    const key = stableStringify(channel);
+    const key = canonicalJson(channel);
     let channels = this.subscriptions.get(req.client);
     if (!channels) this.subscriptions.set(req.client, (channels = new Set()));
     if (channels.has(key)) throw new RpcError(ErrorText.AlreadySubscribed);
+    // Held before the policy answers: a disconnect meanwhile (clientDisconnected) cleans it up.
     channels.add(key);
+    const allowed = this.canSubscribe(req.client, channel);
+    // A synchronous answer (the default) takes no extra tick, so replies keep their requests' order.
+    if (allowed !== true) {
+      let granted = false;
+      try {
+        granted = await allowed;
+      } finally {
+        if (!granted) this.forget(req.client, key);
+      }
+      if (!granted) throw new RpcError(ErrorText.NotAuthorized);
+      if (!this.subscriptions.get(req.client)?.has(key)) return; // the client left while the policy ran
+    }
     try {
       // In a cluster this waits until publications from every node reach the client.
       await this.broker.subscribe(this.topic(key), req.client);
@@ -56,7 +82,7 @@ export class PubSubService extends RpcService {
 
   @RpcCommand()
   unsubscribe({ channel }: ChannelParams, req: RpcRequest): void {
-    const key = stableStringify(channel);
+    const key = canonicalJson(channel);
     const channels = this.subscriptions.get(req.client);
     if (!channels?.delete(key)) throw new RpcError(ErrorText.NotSubscribed);
     if (channels.size === 0) this.subscriptions.delete(req.client);
@@ -72,7 +98,7 @@ export class PubSubService extends RpcService {
   /** Publishes regardless of policy (the backend path). Serialized once for all subscribers. */
   publishToChannel(channel: unknown, message: unknown): Promise<void> {
     const frame = encodeEnvelope(this.name, { type: 'message', channel, message });
-    return this.broker.publish(this.topic(stableStringify(channel)), frame);
+    return this.broker.publish(this.topic(canonicalJson(channel)), frame);
   }
 
   /** Undoes a subscription that could not be completed (the cluster's Redis was unreachable). */
