@@ -73,7 +73,8 @@ describe('bounded cost of one frame (standalone server)', () => {
     const roundTrip = (params: object) => async () => {
       const id = ++callId;
       const reply = await socket.call('pubsub', 'publish', params, id);
-      expect(reply.message).toEqual({ type: 'response', callId: id, data: null });
+      // a 48 000-key channel is over limits.maxChannelSize: refused, after being parsed and canonicalized
+      expect([{ type: 'response', callId: id, data: null }, { type: 'error', callId: id, message: 'Invalid params' }]).toContainEqual(reply.message);
     };
     for (const as of ['message', 'channel'] as const) {
       const small = manyKeys(6_000);

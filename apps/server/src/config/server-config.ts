@@ -41,6 +41,18 @@ export class ClusterConfig {
   @IsOptional() @IsString() @IsNotEmpty() keyPrefix?: string;
 }
 
+/** Per-connection limits and timeouts (README "Limits"); every one optional, 0 turns it off. */
+export class LimitsConfig {
+  @IsOptional() @IsInt() @Min(0) maxSubscriptions?: number;
+  @IsOptional() @IsInt() @Min(0) maxChannelSize?: number;
+  @IsOptional() @IsNumber() @Min(0) maxRequestsPerSecond?: number;
+  @IsOptional() @IsInt() @Min(0) requestBurst?: number;
+  @IsOptional() @IsInt() @Min(0) maxConnections?: number;
+  @IsOptional() @IsNumber() @Min(0) frameTimeout?: number;
+  @IsOptional() @IsNumber() @Min(0) headersTimeout?: number;
+  @IsOptional() @IsNumber() @Min(0) requestTimeout?: number;
+}
+
 /** Common to every entry of `services`; each type adds its own keys (see service-types.ts). */
 export class ServiceEntryConfig {
   @IsString() type: string;
@@ -54,5 +66,8 @@ export class ServerConfig {
   /** Deepest nesting of objects/arrays in a frame (default 64); capped so replies can still be serialized. */
   @IsOptional() @IsInt() @Min(4) @Max(1000) maxJsonDepth?: number;
   @IsOptional() @ValidateNested() @Type(() => ClusterConfig) cluster?: ClusterConfig;
+  @IsOptional() @ValidateNested() @Type(() => LimitsConfig) limits?: LimitsConfig;
+  /** Seconds SIGTERM/SIGINT may take to drain before the process exits (default 10). */
+  @IsOptional() @IsNumber() @Min(0) shutdownTimeout?: number;
   @IsArray() services: ServiceEntryConfig[];
 }
