@@ -4,6 +4,7 @@ import { Broker } from './broker/broker';
 import { brokerProvider } from './broker/broker.provider';
 import { ServiceExplorer } from './registry/service-explorer';
 import { SnorkyRegistries } from './registry/snorky-registries';
+import { SnorkyMetrics } from './metrics/snorky-metrics';
 import {
   SNORKY_ASYNC_OPTIONS_TYPE,
   SNORKY_OPTIONS,
@@ -27,6 +28,7 @@ import { DealerExplorer } from './services/datasync/dealer-explorer';
   imports: [DiscoveryModule],
   providers: [
     brokerProvider,
+    SnorkyMetrics,
     SnorkyRegistries,
     ServiceExplorer,
     // after ServiceExplorer: dealers attach to DataSync services registered by it
@@ -38,7 +40,7 @@ import { DealerExplorer } from './services/datasync/dealer-explorer';
     BackendEndpoint,
     ApiKeyGuard,
   ],
-  exports: [Broker, SnorkyRegistries, EndpointListeners, SNORKY_OPTIONS, DataSyncPublisher],
+  exports: [Broker, SnorkyRegistries, EndpointListeners, SNORKY_OPTIONS, DataSyncPublisher, SnorkyMetrics],
 })
 export class SnorkyModule extends SnorkyConfigurableModule {
   static forRoot(options: typeof SNORKY_OPTIONS_TYPE): DynamicModule {

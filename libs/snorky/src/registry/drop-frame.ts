@@ -1,33 +1,22 @@
 import { Logger } from '@nestjs/common';
 import type { Client } from '../client/client';
+import { RateLimitedLog } from '../logging/rate-limited-log';
+import type { DropReason } from '../metrics/node-stats';
 
-const logger = new Logger('SnorkyDroppedFrames');
-const WINDOW_MS = 10_000;
-const MAX_PER_WINDOW = 20;
+const log = new RateLimitedLog(new Logger('SnorkyDroppedFrames'), 'dropped frames');
 
-let windowStart = 0;
-let loggedInWindow = 0;
-let suppressed = 0;
+/** Counts a dropped frame; the node's SnorkyMetrics satisfies it. */
+export interface DropCounter {
+  frameDropped(reason: DropReason): void;
+}
 
 /**
- * Drops a frame: tells the client's transport (so one-shot transports answer instead of waiting)
- * and logs it. Rate-limited so a client flooding bad frames cannot flood the log:
- * at most MAX_PER_WINDOW lines per window, then one line saying how many were suppressed.
+ * Drops a frame: tells the client's transport (so one-shot transports answer instead of waiting),
+ * counts it under `kind` and logs it (rate-limited, so a client flooding bad frames cannot flood the log).
  */
-export function dropFrame(where: string, reason: string, client?: Client): void {
+export function dropFrame(where: string, kind: DropReason, reason: string, client: Client | undefined, counter: DropCounter | undefined): void {
   client?.frameDropped?.(reason);
-  const now = Date.now();
-  if (now - windowStart >= WINDOW_MS) {
-    if (suppressed > 0) logger.warn(`${suppressed} more dropped frames were not logged in the last ${WINDOW_MS / 1000} s`);
-    windowStart = now;
-    loggedInWindow = 0;
-    suppressed = 0;
-  }
-  if (loggedInWindow >= MAX_PER_WINDOW) {
-    suppressed++;
-    return;
-  }
-  loggedInWindow++;
+  counter?.frameDropped(kind);
   const who = client ? ` from client ${client.id}${client.remoteAddress ? ` (${client.remoteAddress})` : ''}` : '';
-  logger.warn(`dropped a frame${who} at ${where}: ${reason}`);
+  log.warn(`dropped a frame${who} at ${where}: ${reason}`);
 }

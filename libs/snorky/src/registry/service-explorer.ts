@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { Broker } from '../broker/broker';
+import { SnorkyMetrics } from '../metrics/snorky-metrics';
 import { SNORKY_SERVICE_METADATA, SnorkyServiceMetadata } from '../rpc/metadata';
 import { Service } from '../rpc/service';
 import { decoratedProviders } from './decorated-providers';
@@ -18,6 +19,7 @@ export class ServiceExplorer implements OnModuleInit {
     private readonly discovery: DiscoveryService,
     private readonly registries: SnorkyRegistries,
     private readonly broker: Broker,
+    private readonly metrics: SnorkyMetrics,
   ) {}
 
   onModuleInit(): void {
@@ -25,7 +27,7 @@ export class ServiceExplorer implements OnModuleInit {
       if (!(instance instanceof Service)) {
         throw new Error(`${instance.constructor.name} has @SnorkyService but extends neither Service nor RpcService`);
       }
-      instance.attach({ name: instance.name ?? metadata.name, registry: instance.registry ?? metadata.registry, broker: this.broker });
+      instance.attach({ name: instance.name ?? metadata.name, registry: instance.registry ?? metadata.registry, broker: this.broker, metrics: this.metrics });
       this.registries.of(instance.registry).register(instance);
       this.logger.log(`${instance.registry} service "${instance.name}" (${instance.constructor.name})`);
     }

@@ -3,6 +3,8 @@ import type { Client } from '../client/client';
 import { Envelope, envelopeOf, EnvelopeParseResult, parseEnvelope } from '../protocol/envelope';
 import type { RegistrySide } from '../rpc/metadata';
 import type { Service } from '../rpc/service';
+import type { DropReason } from '../metrics/node-stats';
+import type { SnorkyMetrics } from '../metrics/snorky-metrics';
 import { dropFrame } from './drop-frame';
 
 /**
@@ -16,6 +18,7 @@ export class ServiceRegistry {
   constructor(
     readonly side: RegistrySide,
     readonly maxFrameSize: number,
+    private readonly metrics?: SnorkyMetrics,
   ) {
     this.logger = new Logger(`ServiceRegistry(${side})`);
   }
@@ -38,7 +41,7 @@ export class ServiceRegistry {
   /** Routes one raw frame. Never throws; a rejected command is logged, never propagated to the transport. */
   dispatch(client: Client, raw: string | Buffer): void {
     const size = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.length;
-    if (size > this.maxFrameSize) return this.drop(client, `frame of ${size} bytes exceeds maxFrameSize ${this.maxFrameSize}`);
+    if (size > this.maxFrameSize) return this.drop(client, 'too_large', `frame of ${size} bytes exceeds maxFrameSize ${this.maxFrameSize}`);
     this.route(client, parseEnvelope(typeof raw === 'string' ? raw : raw.toString('utf8')));
   }
 
@@ -48,10 +51,10 @@ export class ServiceRegistry {
   }
 
   private route(client: Client, parsed: EnvelopeParseResult): void {
-    if (!parsed.ok) return this.drop(client, parsed.reason);
+    if (!parsed.ok) return this.drop(client, 'invalid_envelope', parsed.reason);
     const { service: name, message }: Envelope = parsed.envelope;
     const service = this.services.get(name);
-    if (!service) return this.drop(client, `unknown service ${JSON.stringify(name)}`);
+    if (!service) return this.drop(client, 'unknown_service', `unknown service ${JSON.stringify(name)}`);
     try {
       const pending = service.processMessageFrom(client, message);
       if (pending) pending.catch((err) => this.logFailure(service, err));
@@ -68,8 +71,8 @@ export class ServiceRegistry {
     for (const service of this.services.values()) this.guard(service, () => service.clientDisconnected(client));
   }
 
-  private drop(client: Client, reason: string): void {
-    dropFrame(`${this.side} registry`, reason, client);
+  private drop(client: Client, kind: DropReason, reason: string): void {
+    dropFrame(`${this.side} registry`, kind, reason, client, this.metrics);
   }
 
   private guard(service: Service, fn: () => void): void {

@@ -26,6 +26,9 @@ export function scanCommands(instance: object): Map<string, CommandDefinition> {
     const options: RpcCommandOptions | undefined = Reflect.getMetadata(RPC_COMMAND_METADATA, prototype[methodName]);
     if (!options) continue;
     const name = options.name ?? methodName;
+    if (table.has(name)) {
+      throw new Error(`${instance.constructor.name}: two methods (${table.get(name)!.methodName}, ${methodName}) are the command "${name}"`);
+    }
     table.set(name, { name, methodName, deferred: !!options.deferred, params: paramsMode(prototype, methodName, options) });
   }
   return table;

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Broker } from '../broker/broker';
 import type { Client } from '../client/client';
+import { SnorkyMetrics } from '../metrics/snorky-metrics';
 import { encodeEnvelope } from '../protocol/envelope';
 import type { RegistrySide } from './metadata';
 
@@ -9,6 +10,8 @@ export interface ServiceContext {
   name: string;
   registry: RegistrySide;
   broker: Broker;
+  /** The node's recorder; absent when a service is attached by hand (unit tests). */
+  metrics?: SnorkyMetrics;
 }
 
 /**
@@ -20,6 +23,8 @@ export abstract class Service {
   name: string;
   registry: RegistrySide;
   broker: Broker;
+  /** Where the service reports its figures (subscriptions, publications, commands). */
+  metrics: SnorkyMetrics;
   protected logger = new Logger(this.constructor.name);
 
   /** Called once by the registry before any message arrives. */
@@ -27,6 +32,7 @@ export abstract class Service {
     this.name = context.name;
     this.registry = context.registry;
     this.broker = context.broker;
+    this.metrics = context.metrics ?? SnorkyMetrics.detached();
     this.logger = new Logger(`${this.constructor.name}(${context.name})`);
     this.onAttach();
   }

@@ -2,6 +2,7 @@ import {
   BadRequestException,
   Controller,
   GatewayTimeoutException,
+  PayloadTooLargeException,
   Header,
   HttpCode,
   Inject,
@@ -12,6 +13,8 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import type { IncomingMessage } from 'http';
+import type { TransportStats } from '../metrics/node-stats';
+import { SnorkyMetrics } from '../metrics/snorky-metrics';
 import { SnorkyRegistries } from '../registry/snorky-registries';
 import { SNORKY_OPTIONS } from '../snorky.module-definition';
 import { DEFAULT_MAX_FRAME_SIZE, SnorkyModuleOptions } from '../snorky-options';
@@ -31,19 +34,29 @@ export function createBackendController(path: string): Type<unknown> {
   @UseGuards(ApiKeyGuard)
   class SnorkyBackendController {
     private readonly maxFrameSize: number;
+    private readonly counters: TransportStats | undefined;
 
     constructor(
       private readonly registries: SnorkyRegistries,
       @Inject(SNORKY_OPTIONS) options: SnorkyModuleOptions,
+      private readonly metrics: SnorkyMetrics,
     ) {
       this.maxFrameSize = options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
+      this.counters = metrics.frameCounters('backend');
     }
 
     @Post()
     @HttpCode(200)
     @Header('Content-Type', 'application/json; charset=utf-8')
     async handle(@Req() req: IncomingMessage): Promise<string> {
-      const body = await readJsonBody(req, this.maxFrameSize);
+      if (this.counters !== undefined) this.counters.framesReceived++;
+      let body: unknown;
+      try {
+        body = await readJsonBody(req, this.maxFrameSize);
+      } catch (err) {
+        this.metrics.frameDropped(err instanceof PayloadTooLargeException ? 'too_large' : 'invalid_envelope');
+        throw err;
+      }
       const client = new BackendRequestClient(req.socket.remoteAddress);
       this.registries.backend.dispatchParsed(client, body);
       let timer: NodeJS.Timeout | undefined;
@@ -54,6 +67,7 @@ export function createBackendController(path: string): Type<unknown> {
         const outcome = await Promise.race([client.outcome, timeout]);
         if ('dropped' in outcome) throw new BadRequestException(`Request dropped: ${outcome.dropped}`);
         if ('unavailable' in outcome) throw new ServiceUnavailableException(`Service unavailable: ${outcome.unavailable}`);
+        if (this.counters !== undefined) this.counters.framesSent++;
         return outcome.frame;
       } finally {
         clearTimeout(timer);

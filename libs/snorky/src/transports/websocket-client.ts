@@ -1,6 +1,7 @@
 import type { Socket } from 'net';
 import type { WebSocket } from 'ws';
 import { Client, newClientId, TransportKind } from '../client/client';
+import type { TransportStats } from '../metrics/node-stats';
 import type { Frame } from '../protocol/envelope';
 
 const TEXT = { binary: false };
@@ -30,6 +31,8 @@ export class WebSocketClient implements Client {
     readonly remoteAddress: string | undefined,
     private readonly maxBufferedBytes: number,
     private readonly onStalled: (client: WebSocketClient) => void,
+    /** Frame counters; undefined when metrics are off. */
+    private readonly counters: TransportStats | undefined,
   ) {}
 
   send(frame: Frame): void {
@@ -40,6 +43,7 @@ export class WebSocketClient implements Client {
       process.nextTick(flush, this);
     }
     this.socket.send(frame, TEXT);
+    if (this.counters !== undefined) this.counters.framesSent++;
     // A client that stopped reading would make the server hold everything sent to it.
     if (this.socket.bufferedAmount > this.maxBufferedBytes) this.onStalled(this);
   }

@@ -1,9 +1,11 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { IncomingMessage, Server } from 'http';
 import type { Socket } from 'net';
 import type { WebSocket, WebSocketServer } from 'ws';
+import type { TransportStats } from '../metrics/node-stats';
+import { SnorkyMetrics } from '../metrics/snorky-metrics';
 import { dropFrame } from '../registry/drop-frame';
 import { SnorkyRegistries } from '../registry/snorky-registries';
 import { SNORKY_OPTIONS } from '../snorky.module-definition';
@@ -21,11 +23,12 @@ const HARD_FRAME_CAP_FACTOR = 16;
  */
 @Injectable()
 export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger('SnorkyWebSocketGateway');
   private adapter?: WsAdapter;
   private wss?: WebSocketServer;
   private pingTimer?: NodeJS.Timeout;
+  private server?: Server;
   private readonly clients = new Set<WebSocketClient>();
+  private counters?: TransportStats;
 
   constructor(
     @Inject(SNORKY_OPTIONS) private readonly options: SnorkyModuleOptions,
@@ -33,7 +36,19 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
     private readonly adapterHost: HttpAdapterHost,
     private readonly listeners: EndpointListeners,
     private readonly sockjs: SockJsTransport,
-  ) {}
+    private readonly metrics: SnorkyMetrics,
+  ) {
+    metrics.watchWriteQueue(() => {
+      let bytes = 0;
+      for (const client of this.clients) bytes += client.socket.bufferedAmount;
+      return bytes;
+    });
+  }
+
+  /** True once the WebSocket endpoint is bound and its HTTP server listens (liveness). */
+  get listening(): boolean {
+    return !!this.server?.listening && !!this.wss;
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const frontend = this.options.frontend ?? {};
@@ -41,6 +56,7 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
       frontend.port !== undefined
         ? await this.listeners.open('frontend', frontend.port, frontend.host ?? '0.0.0.0', (_req, res) => notFound(res))
         : this.adapterHost.httpAdapter.getHttpServer();
+    this.server = server;
     const maxFrameSize = this.options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
     const allowedOrigins = frontend.allowedOrigins;
     this.adapter = new WsAdapter(server);
@@ -49,8 +65,11 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
       maxPayload: Math.max(16 * 1024 * 1024, maxFrameSize * HARD_FRAME_CAP_FACTOR),
       perMessageDeflate: false,
       verifyClient: allowedOrigins
-        ? (info: { origin: string }, done: (ok: boolean, code?: number, message?: string) => void) =>
-            allowedOrigins.includes(info.origin) ? done(true) : done(false, 403, 'Origin not allowed')
+        ? (info: { origin: string; req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) => {
+            if (allowedOrigins.includes(info.origin)) return done(true);
+            this.metrics.connectionRefused('origin', `origin ${JSON.stringify(info.origin)} not allowed (websocket, ${info.req.socket.remoteAddress ?? 'unknown'})`);
+            done(false, 403, 'Origin not allowed');
+          }
         : undefined,
     }) as WebSocketServer;
     this.adapter.bindClientConnect(this.wss, (socket: WebSocket, request: IncomingMessage) =>
@@ -58,6 +77,7 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
     );
     // SockJS installs after the WebSocket upgrade handler so it can hand on what is not its own.
     if (frontend.sockjsPrefix) this.sockjs.install(server, frontend.sockjsPrefix, allowedOrigins);
+    this.counters = this.metrics.frameCounters('websocket');
     this.startPing(frontend.pingInterval ?? DEFAULT_PING_INTERVAL);
   }
 
@@ -72,16 +92,21 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
 
   private onConnection(socket: WebSocket, request: IncomingMessage): void {
     const maxBufferedBytes = this.options.frontend?.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
-    const client = new WebSocketClient(socket, request.socket as Socket, request.socket.remoteAddress, maxBufferedBytes, (stalled) => this.dropStalled(stalled));
+    const counters = this.counters;
+    const client = new WebSocketClient(socket, request.socket as Socket, request.socket.remoteAddress, maxBufferedBytes, (stalled) => this.dropStalled(stalled), counters);
     const registry = this.registries.frontend;
+    const connections = this.metrics.transport('websocket');
     this.clients.add(client);
+    connections.opened();
     socket.on('pong', () => (client.alive = true));
     socket.on('message', (data: Buffer, isBinary: boolean) => {
-      if (isBinary) return dropFrame('websocket', 'binary frame (Snorky frames are text)', client);
+      if (counters !== undefined) counters.framesReceived++;
+      if (isBinary) return dropFrame('websocket', 'binary', 'binary frame (Snorky frames are text)', client, this.metrics);
       registry.dispatch(client, data);
     });
     socket.on('close', () => {
       this.clients.delete(client);
+      connections.closed();
       registry.clientDisconnected(client);
     });
     registry.clientConnected(client);
@@ -90,7 +115,7 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
   /** Frees what a stalled client holds: its socket goes at once (a close frame would queue behind the data). */
   private dropStalled(client: WebSocketClient): void {
     if (client.socket.readyState !== client.socket.OPEN) return;
-    this.logger.warn(`client ${client.id} (${client.remoteAddress ?? 'unknown'}) stopped reading: over ${client.socket.bufferedAmount} bytes queued; disconnected`);
+    this.metrics.clientStalled(`client ${client.id} (${client.remoteAddress ?? 'unknown'}) stopped reading: over ${client.socket.bufferedAmount} bytes queued; disconnected`);
     client.socket.terminate();
   }
 

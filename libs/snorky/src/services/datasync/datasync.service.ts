@@ -54,6 +54,8 @@ export class DataSyncService extends RpcService {
   }
 
   protected override onAttach(): void {
+    this.engine.deliveries = this.metrics.deltas;
+    this.metrics.service(this.name).subscriptions = () => this.engine.subscriptions.acquiredCount;
     if (this.broker.clustered) {
       this.handoff = new ClusterSubscriptionHandoff(this.engine, this.broker, this.channel, this.unacquiredTimeout * 1000, this.logger);
     }
@@ -105,7 +107,10 @@ export class DataSyncService extends RpcService {
   /** Validates the whole batch, then hands it to every node (this one included) for routing. */
   async publishDeltas(deltas: unknown): Promise<void> {
     const batch = this.engine.validateDeltas(deltas);
-    if (batch.length > 0) await this.broker.broadcast(this.channel, batch);
+    if (batch.length === 0) return;
+    await this.broker.broadcast(this.channel, batch);
+    const counter = this.metrics.deltas;
+    if (counter !== undefined) counter.published += batch.length;
   }
 
   onModuleDestroy(): void {

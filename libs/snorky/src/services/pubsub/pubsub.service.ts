@@ -9,6 +9,7 @@ import { RpcRequest } from '../../rpc/rpc-request';
 import { RpcService } from '../../rpc/rpc.service';
 import { SnorkyService } from '../../rpc/snorky-service.decorator';
 import { ChannelParams, PublishParams } from './pubsub.params';
+import type { ServiceStats } from '../../metrics/node-stats';
 
 export const PUBSUB_OPTIONS = Symbol('PUBSUB_OPTIONS');
 
@@ -27,10 +28,18 @@ export interface PubSubOptions {
 export class PubSubService extends RpcService {
   /** client -> canonical channel keys it holds (to answer Already/Not subscribed and clean up). */
   private readonly subscriptions = new Map<Client, Set<string>>();
+  /** (client, channel) pairs held now (the `snorky_subscriptions` gauge). */
+  private subscriptionCount = 0;
+  private stats?: ServiceStats;
 
   constructor(@Optional() @Inject(PUBSUB_OPTIONS) private readonly options: PubSubOptions = {}) {
     super();
     if (options.name) this.name = options.name;
+  }
+
+  protected override onAttach(): void {
+    this.stats = this.metrics.service(this.name);
+    this.stats.subscriptions = () => this.subscriptionCount;
   }
 
   /** Policy hook: may `client` publish on `channel` from the frontend? Override for finer rules. */
@@ -45,6 +54,7 @@ export class PubSubService extends RpcService {
     if (!channels) this.subscriptions.set(req.client, (channels = new Set()));
     if (channels.has(key)) throw new RpcError(ErrorText.AlreadySubscribed);
     channels.add(key);
+    this.subscriptionCount++;
     try {
       // In a cluster this waits until publications from every node reach the client.
       await this.broker.subscribe(this.topic(key), req.client);
@@ -59,6 +69,7 @@ export class PubSubService extends RpcService {
     const key = stableStringify(channel);
     const channels = this.subscriptions.get(req.client);
     if (!channels?.delete(key)) throw new RpcError(ErrorText.NotSubscribed);
+    this.subscriptionCount--;
     if (channels.size === 0) this.subscriptions.delete(req.client);
     this.broker.unsubscribe(this.topic(key), req.client);
   }
@@ -72,6 +83,7 @@ export class PubSubService extends RpcService {
   /** Publishes regardless of policy (the backend path). Serialized once for all subscribers. */
   publishToChannel(channel: unknown, message: unknown): Promise<void> {
     const frame = encodeEnvelope(this.name, { type: 'message', channel, message });
+    if (this.stats) this.stats.publications++;
     return this.broker.publish(this.topic(stableStringify(channel)), frame);
   }
 
@@ -79,6 +91,7 @@ export class PubSubService extends RpcService {
   private forget(client: Client, key: string): void {
     const channels = this.subscriptions.get(client);
     if (!channels?.delete(key)) return;
+    this.subscriptionCount--;
     if (channels.size === 0) this.subscriptions.delete(client);
     this.broker.unsubscribe(this.topic(key), client);
   }
@@ -87,6 +100,7 @@ export class PubSubService extends RpcService {
     const channels = this.subscriptions.get(client);
     if (!channels) return;
     this.subscriptions.delete(client);
+    this.subscriptionCount -= channels.size;
     for (const key of channels) this.broker.unsubscribe(this.topic(key), client);
   }
 
