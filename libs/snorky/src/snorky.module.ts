@@ -5,6 +5,9 @@ import { brokerProvider } from './broker/broker.provider';
 import { ServiceExplorer } from './registry/service-explorer';
 import { SnorkyRegistries } from './registry/snorky-registries';
 import { SnorkyMetrics } from './metrics/snorky-metrics';
+import { SnorkyHealth } from './health/snorky-health';
+import { AdminFeed } from './operations/admin-feed';
+import { OperationsEndpoint } from './operations/operations-endpoint';
 import {
   SNORKY_ASYNC_OPTIONS_TYPE,
   SNORKY_OPTIONS,
@@ -39,8 +42,11 @@ import { DealerExplorer } from './services/datasync/dealer-explorer';
     SnorkyWebSocketGateway,
     BackendEndpoint,
     ApiKeyGuard,
+    SnorkyHealth,
+    AdminFeed,
+    OperationsEndpoint,
   ],
-  exports: [Broker, SnorkyRegistries, EndpointListeners, SNORKY_OPTIONS, DataSyncPublisher, SnorkyMetrics],
+  exports: [Broker, SnorkyRegistries, EndpointListeners, SNORKY_OPTIONS, DataSyncPublisher, SnorkyMetrics, SnorkyHealth],
 })
 export class SnorkyModule extends SnorkyConfigurableModule {
   static forRoot(options: typeof SNORKY_OPTIONS_TYPE): DynamicModule {

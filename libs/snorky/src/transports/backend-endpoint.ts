@@ -5,6 +5,8 @@ import { SNORKY_OPTIONS } from '../snorky.module-definition';
 import { SnorkyModuleOptions } from '../snorky-options';
 import { backendListenerHandler } from './backend-listener';
 import { EndpointListeners } from './endpoint-listeners';
+import { operationsServed } from '../operations/admin-feed';
+import { OperationsEndpoint } from '../operations/operations-endpoint';
 
 export const DEFAULT_BACKEND_PATH = '/backend';
 
@@ -15,6 +17,7 @@ export class BackendEndpoint implements OnApplicationBootstrap {
     @Inject(SNORKY_OPTIONS) private readonly options: SnorkyModuleOptions,
     private readonly adapterHost: HttpAdapterHost,
     private readonly listeners: EndpointListeners,
+    private readonly operations: OperationsEndpoint,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -24,6 +27,6 @@ export class BackendEndpoint implements OnApplicationBootstrap {
     if (typeof app !== 'function') {
       throw new Error('backend.port needs @nestjs/platform-express; on other platforms share the app server');
     }
-    await this.listeners.open('backend', backend.port, backend.host ?? '127.0.0.1', backendListenerHandler(backend.path ?? DEFAULT_BACKEND_PATH, app));
+    await this.listeners.open('backend', backend.port, backend.host ?? '127.0.0.1', backendListenerHandler(backend.path ?? DEFAULT_BACKEND_PATH, app, operationsServed(this.options) ? this.operations : undefined));
   }
 }

@@ -34,6 +34,15 @@ export class EndpointListeners implements OnApplicationShutdown {
     return address && typeof address === 'object' ? address.port : undefined;
   }
 
+  /** Whether the endpoint has its own listener and it accepts connections now. */
+  listening(name: EndpointName): boolean {
+    return this.servers.get(name)?.listening ?? false;
+  }
+
+  has(name: EndpointName): boolean {
+    return this.servers.has(name);
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await Promise.all(
       [...this.servers.values()].map(
