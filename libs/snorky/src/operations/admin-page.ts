@@ -22,6 +22,7 @@ export function adminPage(statsPath: string, intervalSeconds: number): string {
   svg { width: 100%; height: 90px; display: block; }
   .tables { display: grid; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); gap: 10px; }
   section { background: #fff; border-radius: 6px; padding: 8px 12px; box-shadow: 0 1px 2px #0001; overflow-x: auto; }
+  section.wide { grid-column: span 2; }
   table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
   th, td { text-align: left; padding: 3px 8px 3px 0; border-bottom: 1px solid #eaeef2; white-space: nowrap; }
   th { font-weight: 600; font-size: 12px; color: #57606a; } td.n, th.n { text-align: right; }
@@ -54,7 +55,7 @@ export function adminPage(statsPath: string, intervalSeconds: number): string {
   </div>
   <div class="tables">
     <section><h2>subscriptions by service</h2><table id="subscriptions-table"><thead><tr><th>service</th><th class="n">subscriptions</th></tr></thead><tbody></tbody></table></section>
-    <section><h2>RPC latency (last interval)</h2><table id="rpc-table"><thead><tr><th>registry</th><th>service</th><th>command</th><th class="n">/s</th><th class="n">p50 ms</th><th class="n">p99 ms</th></tr></thead><tbody></tbody></table></section>
+    <section class="wide"><h2>RPC latency (last interval)</h2><table id="rpc-table"><thead><tr><th>registry</th><th>service</th><th>command</th><th class="n">/s</th><th class="n">p50 ms</th><th class="n">p99 ms</th></tr></thead><tbody></tbody></table></section>
     <section><h2>dropped frames by reason (total)</h2><table id="dropped-table"><thead><tr><th>reason</th><th class="n">frames</th></tr></thead><tbody></tbody></table></section>
     <section><h2>refused connections by reason (total)</h2><table id="refused-table"><thead><tr><th>reason</th><th class="n">connections</th></tr></thead><tbody></tbody></table></section>
   </div>
@@ -73,12 +74,13 @@ export function adminPage(statsPath: string, intervalSeconds: number): string {
 
   function rows(tableId, data) {
     const body = $(tableId).tBodies[0];
+    const numeric = [...$(tableId).tHead.rows[0].cells].map((th) => th.className === 'n');
     body.replaceChildren(...data.map((cells) => {
       const tr = document.createElement('tr');
-      for (const c of cells) {
+      for (const [i, c] of cells.entries()) {
         const td = document.createElement('td');
         td.textContent = c === undefined ? '–' : String(c);
-        if (typeof c === 'number') td.className = 'n';
+        if (numeric[i]) td.className = 'n';
         tr.appendChild(td);
       }
       return tr;
