@@ -82,5 +82,5 @@ describe('the admin page in Chromium', () => {
     await Promise.all(sockets.slice(0, 3).map((s) => s.close()));
     await waitFor(async () => (await text('connections')) === '2', '2 connections after 3 left');
     await context.close();
-  });
+  }, 30_000 + TRAFFIC_SECONDS * 1000);
 });
