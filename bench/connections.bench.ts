@@ -34,7 +34,7 @@ interface Server {
 
 async function startServer(kind: Kind): Promise<Server> {
   const child = fork(join(__dirname, 'connections', 'connections-server.ts'), [kind], {
-    execArgv: ['--expose-gc', '-r', join(__dirname, '..', 'scripts', 'register.js')],
+    execArgv: ['--expose-gc', '-C', '@snorky/source', '-r', join(__dirname, '..', 'scripts', 'register.js')],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const port = await new Promise<number>((resolve, reject) => {
