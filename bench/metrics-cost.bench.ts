@@ -89,6 +89,10 @@ async function main(): Promise<void> {
       await pacedRun(f.publisher, f.publishFrame, f.subscribers, 1, side.latencies);
     }
     for (const side of order) side.rpcRates.push(await rpcRound(fanout.get(side)!.rpc, side.rpcLatencies));
+    console.log(
+      `  round ${round + 1}: fan-out on/off ${(on.rates[round] / off.rates[round]).toFixed(2)}×, RPC on/off ${(on.rpcRates[round] / off.rpcRates[round]).toFixed(2)}× ` +
+        `(${Math.round(on.rpcRates[round])} vs ${Math.round(off.rpcRates[round])} requests/s)`,
+    );
   }
   clearInterval(scraper);
   for (const f of fanout.values()) for (const ws of [f.publisher, ...f.rpc, ...f.subscribers.map((s) => s.ws)]) ws.terminate();

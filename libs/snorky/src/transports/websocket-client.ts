@@ -5,6 +5,42 @@ import type { TransportStats } from '../metrics/node-stats';
 import type { Frame } from '../protocol/envelope';
 
 const TEXT = { binary: false };
+const CLIENT = Symbol('snorky.websocketClient');
+
+/**
+ * What every WebSocket client of one gateway shares: one object, and the socket listeners below are
+ * shared functions, so an idle connection costs no closure of its own (bench:connections).
+ */
+export interface WebSocketTransport {
+  readonly maxBufferedBytes: number;
+  /** Frame counters; undefined when metrics are off. */
+  readonly counters: TransportStats | undefined;
+  received(client: WebSocketClient, data: Buffer, isBinary: boolean): void;
+  closed(client: WebSocketClient): void;
+  stalled(client: WebSocketClient): void;
+  failed(client: WebSocketClient, err: Error): void;
+}
+
+type Tagged = WebSocket & { [CLIENT]: WebSocketClient };
+
+function onPong(this: Tagged): void {
+  this[CLIENT].alive = true;
+}
+
+function onMessage(this: Tagged, data: Buffer, isBinary: boolean): void {
+  const client = this[CLIENT];
+  client.transportOf.received(client, data, isBinary);
+}
+
+function onClose(this: Tagged): void {
+  const client = this[CLIENT];
+  client.transportOf.closed(client);
+}
+
+function onError(this: Tagged, err: Error): void {
+  const client = this[CLIENT];
+  client.transportOf.failed(client, err);
+}
 
 function flush(client: WebSocketClient): void {
   client.flushScheduled = false;
@@ -28,12 +64,20 @@ export class WebSocketClient implements Client {
     readonly socket: WebSocket,
     /** The TCP socket under `socket` (the upgraded request's). */
     readonly tcp: Socket,
-    readonly remoteAddress: string | undefined,
-    private readonly maxBufferedBytes: number,
-    private readonly onStalled: (client: WebSocketClient) => void,
-    /** Frame counters; undefined when metrics are off. */
-    private readonly counters: TransportStats | undefined,
-  ) {}
+    readonly transportOf: WebSocketTransport,
+  ) {
+    const tagged = socket as Tagged;
+    tagged[CLIENT] = this;
+    tagged.on('pong', onPong as (this: WebSocket) => void);
+    tagged.on('message', onMessage as (this: WebSocket, data: Buffer, isBinary: boolean) => void);
+    tagged.on('close', onClose as (this: WebSocket) => void);
+    tagged.on('error', onError as (this: WebSocket, err: Error) => void);
+  }
+
+  /** Read when needed (logs): asking at connect time would keep a peer-name object per connection. */
+  get remoteAddress(): string | undefined {
+    return this.tcp.remoteAddress;
+  }
 
   send(frame: Frame): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
@@ -43,8 +87,9 @@ export class WebSocketClient implements Client {
       process.nextTick(flush, this);
     }
     this.socket.send(frame, TEXT);
-    if (this.counters !== undefined) this.counters.framesSent++;
+    const shared = this.transportOf;
+    if (shared.counters !== undefined) shared.counters.framesSent++;
     // A client that stopped reading would make the server hold everything sent to it.
-    if (this.socket.bufferedAmount > this.maxBufferedBytes) this.onStalled(this);
+    if (this.socket.bufferedAmount > shared.maxBufferedBytes) shared.stalled(this);
   }
 }

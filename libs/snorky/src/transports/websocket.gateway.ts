@@ -12,7 +12,7 @@ import { SNORKY_OPTIONS } from '../snorky.module-definition';
 import { DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_FRAME_SIZE, DEFAULT_PING_INTERVAL, SnorkyModuleOptions } from '../snorky-options';
 import { EndpointListeners, notFound } from './endpoint-listeners';
 import { SockJsTransport } from './sockjs.transport';
-import { WebSocketClient } from './websocket-client';
+import { WebSocketClient, WebSocketTransport } from './websocket-client';
 
 /** Frames above maxFrameSize are dropped but the connection stays; above this hard cap `ws` closes it (1009). */
 const HARD_FRAME_CAP_FACTOR = 16;
@@ -31,7 +31,8 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
   private pingTimer?: NodeJS.Timeout;
   private server?: Server;
   private readonly clients = new Set<WebSocketClient>();
-  private counters?: TransportStats;
+  private shared?: WebSocketTransport;
+  private readonly connections: TransportStats;
 
   constructor(
     @Inject(SNORKY_OPTIONS) private readonly options: SnorkyModuleOptions,
@@ -41,6 +42,7 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
     private readonly sockjs: SockJsTransport,
     private readonly metrics: SnorkyMetrics,
   ) {
+    this.connections = metrics.transport('websocket');
     metrics.watchWriteQueue(() => {
       let bytes = 0;
       for (const client of this.clients) bytes += client.socket.bufferedAmount;
@@ -75,16 +77,13 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
           }
         : undefined,
     });
-    wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
-      socket.on('error', (err) => this.logger.error(err));
-      this.onConnection(socket, request);
-    });
+    this.shared = this.sharedTransport();
+    wss.on('connection', (socket: WebSocket, request: IncomingMessage) => this.onConnection(socket, request));
     wss.on('error', (err) => this.logger.error(err));
     this.wss = wss;
     this.detachUpgrades = takeUpgrades(server, path, wss);
     // SockJS installs after the WebSocket upgrade handler so it can hand on what is not its own.
     if (frontend.sockjsPrefix) this.sockjs.install(server, frontend.sockjsPrefix, allowedOrigins);
-    this.counters = this.metrics.frameCounters('websocket');
     this.startPing(frontend.pingInterval ?? DEFAULT_PING_INTERVAL);
   }
 
@@ -100,25 +99,32 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
   }
 
   private onConnection(socket: WebSocket, request: IncomingMessage): void {
-    const maxBufferedBytes = this.options.frontend?.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
-    const counters = this.counters;
-    const client = new WebSocketClient(socket, request.socket as Socket, request.socket.remoteAddress, maxBufferedBytes, (stalled) => this.dropStalled(stalled), counters);
-    const registry = this.registries.frontend;
-    const connections = this.metrics.transport('websocket');
+    const client = new WebSocketClient(socket, request.socket as Socket, this.shared!);
     this.clients.add(client);
-    connections.opened();
-    socket.on('pong', () => (client.alive = true));
-    socket.on('message', (data: Buffer, isBinary: boolean) => {
-      if (counters !== undefined) counters.framesReceived++;
-      if (isBinary) return dropFrame('websocket', 'binary', 'binary frame (Snorky frames are text)', client, this.metrics);
-      registry.dispatch(client, data);
-    });
-    socket.on('close', () => {
-      this.clients.delete(client);
-      connections.closed();
-      registry.clientDisconnected(client);
-    });
-    registry.clientConnected(client);
+    this.connections.opened();
+    this.registries.frontend.clientConnected(client);
+  }
+
+  /** The gateway's side of every client: one object for all connections (see WebSocketTransport). */
+  private sharedTransport(): WebSocketTransport {
+    const registry = this.registries.frontend;
+    const counters = this.metrics.frameCounters('websocket');
+    return {
+      maxBufferedBytes: this.options.frontend?.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
+      counters,
+      received: (client, data, isBinary) => {
+        if (counters !== undefined) counters.framesReceived++;
+        if (isBinary) return dropFrame('websocket', 'binary', 'binary frame (Snorky frames are text)', client, this.metrics);
+        registry.dispatch(client, data);
+      },
+      closed: (client) => {
+        this.clients.delete(client);
+        this.connections.closed();
+        registry.clientDisconnected(client);
+      },
+      stalled: (client) => this.dropStalled(client),
+      failed: (_client, err) => this.logger.error(err),
+    };
   }
 
   /** Frees what a stalled client holds: its socket goes at once (a close frame would queue behind the data). */

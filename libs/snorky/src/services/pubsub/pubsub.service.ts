@@ -9,6 +9,7 @@ import { RpcRequest } from '../../rpc/rpc-request';
 import { RpcService } from '../../rpc/rpc.service';
 import { SnorkyService } from '../../rpc/snorky-service.decorator';
 import { ChannelParams, PublishParams } from './pubsub.params';
+import { ClientChannels } from './client-channels';
 import type { ServiceStats } from '../../metrics/node-stats';
 
 export const PUBSUB_OPTIONS = Symbol('PUBSUB_OPTIONS');
@@ -27,9 +28,7 @@ export interface PubSubOptions {
 @SnorkyService('pubsub')
 export class PubSubService extends RpcService {
   /** client -> canonical channel keys it holds (to answer Already/Not subscribed and clean up). */
-  private readonly subscriptions = new Map<Client, Set<string>>();
-  /** (client, channel) pairs held now (the `snorky_subscriptions` gauge). */
-  private subscriptionCount = 0;
+  private readonly subscriptions = new ClientChannels<Client>();
   private stats?: ServiceStats;
 
   constructor(@Optional() @Inject(PUBSUB_OPTIONS) private readonly options: PubSubOptions = {}) {
@@ -39,7 +38,7 @@ export class PubSubService extends RpcService {
 
   protected override onAttach(): void {
     this.stats = this.metrics.service(this.name);
-    this.stats.subscriptions = () => this.subscriptionCount;
+    this.stats.subscriptions = () => this.subscriptions.size;
   }
 
   /** Policy hook: may `client` publish on `channel` from the frontend? Override for finer rules. */
@@ -50,11 +49,7 @@ export class PubSubService extends RpcService {
   @RpcCommand()
   async subscribe({ channel }: ChannelParams, req: RpcRequest): Promise<void> {
     const key = stableStringify(channel);
-    let channels = this.subscriptions.get(req.client);
-    if (!channels) this.subscriptions.set(req.client, (channels = new Set()));
-    if (channels.has(key)) throw new RpcError(ErrorText.AlreadySubscribed);
-    channels.add(key);
-    this.subscriptionCount++;
+    if (!this.subscriptions.add(req.client, key)) throw new RpcError(ErrorText.AlreadySubscribed);
     try {
       // In a cluster this waits until publications from every node reach the client.
       await this.broker.subscribe(this.topic(key), req.client);
@@ -67,10 +62,7 @@ export class PubSubService extends RpcService {
   @RpcCommand()
   unsubscribe({ channel }: ChannelParams, req: RpcRequest): void {
     const key = stableStringify(channel);
-    const channels = this.subscriptions.get(req.client);
-    if (!channels?.delete(key)) throw new RpcError(ErrorText.NotSubscribed);
-    this.subscriptionCount--;
-    if (channels.size === 0) this.subscriptions.delete(req.client);
+    if (!this.subscriptions.delete(req.client, key)) throw new RpcError(ErrorText.NotSubscribed);
     this.broker.unsubscribe(this.topic(key), req.client);
   }
 
@@ -89,19 +81,12 @@ export class PubSubService extends RpcService {
 
   /** Undoes a subscription that could not be completed (the cluster's Redis was unreachable). */
   private forget(client: Client, key: string): void {
-    const channels = this.subscriptions.get(client);
-    if (!channels?.delete(key)) return;
-    this.subscriptionCount--;
-    if (channels.size === 0) this.subscriptions.delete(client);
+    if (!this.subscriptions.delete(client, key)) return;
     this.broker.unsubscribe(this.topic(key), client);
   }
 
   override clientDisconnected(client: Client): void {
-    const channels = this.subscriptions.get(client);
-    if (!channels) return;
-    this.subscriptions.delete(client);
-    this.subscriptionCount -= channels.size;
-    for (const key of channels) this.broker.unsubscribe(this.topic(key), client);
+    for (const key of this.subscriptions.take(client)) this.broker.unsubscribe(this.topic(key), client);
   }
 
   private topic(channelKey: string): string {
