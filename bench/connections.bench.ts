@@ -4,12 +4,20 @@
  * process (fresh for every round), the clients in this one. Rounds alternate the order.
  *   memory per connection: the server's heap + external (ArrayBuffers included) after GC, with N
  *     connections minus before any, divided by N; RSS per connection beside it;
- *   connection rate: connections opened and subscribed (acknowledged) per second, 100 in flight.
+ *   connection rate: connections opened and subscribed (acknowledged) per second, 100 in flight;
+ *     and the server's CPU time per connection (/proc/<pid>/stat), which a busy shared machine
+ *     disturbs far less than the wall-clock rate.
  * N is 10 000 unless the open-file limit (read from /proc/self/limits) is lower: every connection is
  * one file descriptor here and one in the server.
  */
 import { ChildProcess, fork } from 'child_process';
 import { readFileSync } from 'fs';
+
+/** A process's user + system CPU time in µs (clock ticks of 10 ms). */
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
 import { join } from 'path';
 import { io as ioClient, Socket } from 'socket.io-client';
 import WebSocket from 'ws';
@@ -77,6 +85,7 @@ interface Result {
   perConnection: number;
   rssPerConnection: number;
   rate: number;
+  cpuPerConnection: number;
 }
 
 async function round(kind: Kind, count: number): Promise<Result> {
@@ -84,6 +93,7 @@ async function round(kind: Kind, count: number): Promise<Result> {
   const before = await server.measure();
   const closers: (() => void)[] = [];
   let next = 0;
+  const cpu = cpuMicros(server.child.pid!);
   const started = performance.now();
   await Promise.all(
     Array.from({ length: IN_FLIGHT }, async () => {
@@ -91,13 +101,14 @@ async function round(kind: Kind, count: number): Promise<Result> {
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const cpuPerConnection = (cpuMicros(server.child.pid!) - cpu) / count;
   await new Promise((r) => setTimeout(r, 500)); // let the server settle (timers, buffers)
   const after = await server.measure();
   closers.forEach((close) => close());
   server.child.kill('SIGKILL');
   await new Promise((r) => setTimeout(r, 500));
   const heap = (m: NodeJS.MemoryUsage) => m.heapUsed + m.external;
-  return { perConnection: (heap(after) - heap(before)) / count, rssPerConnection: (after.rss - before.rss) / count, rate: count / seconds };
+  return { perConnection: (heap(after) - heap(before)) / count, rssPerConnection: (after.rss - before.rss) / count, rate: count / seconds, cpuPerConnection };
 }
 
 function mean(values: number[]): number {
@@ -115,21 +126,21 @@ async function main(): Promise<void> {
     for (const kind of r % 2 === 0 ? kinds : [...kinds].reverse()) {
       const result = await round(kind, count);
       results.get(kind)!.push(result);
-      console.log(`  round ${r + 1} ${NAMES[kind]}: ${(result.perConnection / 1024).toFixed(2)} KiB/conn heap+external, ${(result.rssPerConnection / 1024).toFixed(2)} KiB/conn RSS, ${Math.round(result.rate)} conn/s`);
+      console.log(`  round ${r + 1} ${NAMES[kind]}: ${(result.perConnection / 1024).toFixed(2)} KiB/conn heap+external, ${(result.rssPerConnection / 1024).toFixed(2)} KiB/conn RSS, ${Math.round(result.rate)} conn/s, server CPU ${Math.round(result.cpuPerConnection)} µs/conn`);
     }
   }
-  const summary = new Map(kinds.map((k) => [k, { perConnection: mean(results.get(k)!.map((x) => x.perConnection)), rss: mean(results.get(k)!.map((x) => x.rssPerConnection)), rate: mean(results.get(k)!.map((x) => x.rate)) }]));
-  console.log('\n| server | KiB per connection (heap + external) | KiB per connection (RSS) | connections/s |\n|---|---|---|---|');
+  const summary = new Map(kinds.map((k) => [k, { perConnection: mean(results.get(k)!.map((x) => x.perConnection)), rss: mean(results.get(k)!.map((x) => x.rssPerConnection)), rate: mean(results.get(k)!.map((x) => x.rate)), cpu: mean(results.get(k)!.map((x) => x.cpuPerConnection)) }]));
+  console.log('\n| server | KiB per connection (heap + external) | KiB per connection (RSS) | connections/s | server CPU µs per connection |\n|---|---|---|---|---|');
   for (const kind of kinds) {
     const s = summary.get(kind)!;
-    console.log(`| ${NAMES[kind]} | ${(s.perConnection / 1024).toFixed(2)} | ${(s.rss / 1024).toFixed(2)} | ${Math.round(s.rate).toLocaleString('en')} |`);
+    console.log(`| ${NAMES[kind]} | ${(s.perConnection / 1024).toFixed(2)} | ${(s.rss / 1024).toFixed(2)} | ${Math.round(s.rate).toLocaleString('en')} | ${Math.round(s.cpu)} |`);
   }
   const ws = summary.get('ws')!;
   const snorky = summary.get('snorky')!;
   const io = summary.get('socketio')!;
   console.log(
     `\nSnorky vs bare ws: memory/conn ${(snorky.perConnection / ws.perConnection).toFixed(2)}× (target ≤ 1.0), RSS/conn ${(snorky.rss / ws.rss).toFixed(2)}×, ` +
-      `connection rate ${(snorky.rate / ws.rate).toFixed(2)}× (target ≥ 0.9); Socket.IO: memory/conn ${(io.perConnection / ws.perConnection).toFixed(2)}×, rate ${(io.rate / ws.rate).toFixed(2)}×`,
+      `connection rate ${(snorky.rate / ws.rate).toFixed(2)}× (target ≥ 0.9), server CPU per connection ${(snorky.cpu / ws.cpu).toFixed(2)}×; Socket.IO: memory/conn ${(io.perConnection / ws.perConnection).toFixed(2)}×, rate ${(io.rate / ws.rate).toFixed(2)}×`,
   );
   const gib = (bytes: number) => (bytes / 1024 ** 3).toFixed(2);
   for (const target of [100_000, 1_000_000]) {

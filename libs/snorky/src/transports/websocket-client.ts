@@ -1,6 +1,6 @@
 import type { Socket } from 'net';
 import type { WebSocket } from 'ws';
-import { Client, newClientId, TransportKind } from '../client/client';
+import { Client, clientIdOf, newClientNumber, TransportKind } from '../client/client';
 import type { TransportStats } from '../metrics/node-stats';
 import type { Frame } from '../protocol/envelope';
 
@@ -54,8 +54,7 @@ function flush(client: WebSocketClient): void {
  * costs one syscall per recipient instead of one per frame, and a lone frame waits for nothing.
  */
 export class WebSocketClient implements Client {
-  readonly id = newClientId('ws');
-  readonly transport: TransportKind = 'websocket';
+  private readonly number = newClientNumber();
   identity?: unknown;
   alive = true;
   flushScheduled = false;
@@ -72,6 +71,15 @@ export class WebSocketClient implements Client {
     tagged.on('message', onMessage as (this: WebSocket, data: Buffer, isBinary: boolean) => void);
     tagged.on('close', onClose as (this: WebSocket) => void);
     tagged.on('error', onError as (this: WebSocket, err: Error) => void);
+  }
+
+  /** Made when asked (logs): 10 000 idle connections need no 10 000 id strings. */
+  get id(): string {
+    return clientIdOf('ws', this.number);
+  }
+
+  get transport(): TransportKind {
+    return 'websocket';
   }
 
   /** Read when needed (logs): asking at connect time would keep a peer-name object per connection. */
