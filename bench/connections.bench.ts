@@ -42,7 +42,7 @@ interface Server {
 
 async function startServer(kind: Kind): Promise<Server> {
   const child = fork(join(__dirname, 'connections', 'connections-server.ts'), [kind], {
-    execArgv: ['--expose-gc', '-C', '@snorky/source', '-r', join(__dirname, '..', 'scripts', 'register.js')],
+    execArgv: [...(process.env.CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.CPU_PROF] : []), '--expose-gc', '-C', '@snorky/source', '-r', join(__dirname, '..', 'scripts', 'register.js')],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const port = await new Promise<number>((resolve, reject) => {
@@ -105,8 +105,9 @@ async function round(kind: Kind, count: number): Promise<Result> {
   await new Promise((r) => setTimeout(r, 500)); // let the server settle (timers, buffers)
   const after = await server.measure();
   closers.forEach((close) => close());
-  server.child.kill('SIGKILL');
-  await new Promise((r) => setTimeout(r, 500));
+  const exited = new Promise((resolve) => server.child.once('exit', resolve));
+  server.child.send('exit'); // a clean exit, so --cpu-prof can write its profile
+  await exited;
   const heap = (m: NodeJS.MemoryUsage) => m.heapUsed + m.external;
   return { perConnection: (heap(after) - heap(before)) / count, rssPerConnection: (after.rss - before.rss) / count, rate: count / seconds, cpuPerConnection };
 }
@@ -120,7 +121,7 @@ async function main(): Promise<void> {
   const count = Math.min(Number(process.env.CONNECTIONS ?? 10_000), limit.soft - 200);
   console.log(`bench:connections — open-file limit here: soft ${limit.soft}, hard ${limit.hard} (one descriptor per connection in this process and in the server);`);
   console.log(`${count.toLocaleString('en')} idle connections, each subscribed to one of ${CHANNELS} channels, ${IN_FLIGHT} handshakes in flight, ${ROUNDS} rounds`);
-  const kinds: Kind[] = ['ws', 'snorky', 'socketio'];
+  const kinds: Kind[] = process.env.ONLY ? (process.env.ONLY.split(',') as Kind[]) : ['ws', 'snorky', 'socketio'];
   const results = new Map<Kind, Result[]>(kinds.map((k) => [k, []]));
   for (let r = 0; r < ROUNDS; r++) {
     for (const kind of r % 2 === 0 ? kinds : [...kinds].reverse()) {
@@ -129,6 +130,7 @@ async function main(): Promise<void> {
       console.log(`  round ${r + 1} ${NAMES[kind]}: ${(result.perConnection / 1024).toFixed(2)} KiB/conn heap+external, ${(result.rssPerConnection / 1024).toFixed(2)} KiB/conn RSS, ${Math.round(result.rate)} conn/s, server CPU ${Math.round(result.cpuPerConnection)} µs/conn`);
     }
   }
+  if (process.env.ONLY) process.exit(0);
   const summary = new Map(kinds.map((k) => [k, { perConnection: mean(results.get(k)!.map((x) => x.perConnection)), rss: mean(results.get(k)!.map((x) => x.rssPerConnection)), rate: mean(results.get(k)!.map((x) => x.rate)), cpu: mean(results.get(k)!.map((x) => x.cpuPerConnection)) }]));
   console.log('\n| server | KiB per connection (heap + external) | KiB per connection (RSS) | connections/s | server CPU µs per connection |\n|---|---|---|---|---|');
   for (const kind of kinds) {

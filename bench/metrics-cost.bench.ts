@@ -6,7 +6,7 @@
  *   RPC: 50 connections each calling pubsub.publish (channel without subscribers) in a closed
  *        loop: requests/s and p99 latency.
  *   RPC dispatch in process: the same requests through a registry and a real PubSubService with no
- *        sockets (bench/metrics/rpc-dispatch.ts), CPU µs per request, 30 alternating rounds.
+ *        sockets (bench/metrics/rpc-dispatch.ts), CPU µs per request, 300 alternating rounds of 2000 requests.
  * Target (issue 14): metrics on ≥ 0.95× metrics off.
  *
  * On a shared machine wall-clock rates swing by 2× from round to round, so each round also reads the
@@ -82,10 +82,10 @@ async function rpcRound(sockets: WebSocket[], latencies: number[]): Promise<numb
 }
 
 async function main(): Promise<void> {
-  const dispatch = await measureRpcDispatch(30);
+  const dispatch = await measureRpcDispatch(300);
   console.log(
     `RPC dispatch in process (no sockets): CPU µs per request on ${median(dispatch.on).toFixed(2)} / off ${median(dispatch.off).toFixed(2)} ` +
-      `(median of 30 rounds): throughput ratio ${(median(dispatch.off) / median(dispatch.on)).toFixed(3)}× (target ≥ 0.95)`,
+      `(median of 300 alternating rounds of 2000): throughput ratio ${(median(dispatch.off) / median(dispatch.on)).toFixed(3)}× (target ≥ 0.95)`,
   );
   if (process.env.ONLY === 'dispatch') process.exit(0);
   console.log(`bench:metrics — fan-out to ${FANOUT_SETTINGS.subscribers} subscribers and RPC from ${RPC_CONNECTIONS} connections, metrics on vs off, ${ROUNDS} alternating rounds`);

@@ -60,6 +60,7 @@ async function main(): Promise<void> {
   const kind = process.argv[2] as Kind;
   const port = await { ws: bareWs, snorky, socketio: socketIo }[kind]();
   process.on('message', (message) => {
+    if (message === 'exit') process.exit(0);
     if (message !== 'measure') return;
     for (let i = 0; i < 3; i++) global.gc!();
     process.send!({ memory: process.memoryUsage() });

@@ -8,7 +8,7 @@
 import { LocalBroker, PubSubService, ServiceRegistry, SnorkyMetrics } from '@snorky/nest';
 import type { Client } from '@snorky/nest';
 
-const REQUESTS = 20_000;
+const REQUESTS = 2_000;
 
 function setup(metricsOn: boolean): { registry: ServiceRegistry; client: Client; frames: Buffer[] } {
   const metrics = new SnorkyMetrics(metricsOn ? {} : { metrics: false });

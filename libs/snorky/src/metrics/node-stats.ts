@@ -41,9 +41,14 @@ export class TransportStats {
   }
 }
 
+/** Index of each outcome in RPC_OUTCOMES (a number is cheaper to count by than a property name). */
+export const OUTCOME = { ok: 0, error: 1, invalid_params: 2, unavailable: 3, internal_error: 4 } as const satisfies Record<RpcOutcome, number>;
+export type OutcomeIndex = (typeof OUTCOME)[RpcOutcome];
+
 /** One registered command of one service: outcome counts and a latency histogram. */
 export class CommandStats {
-  readonly outcomes: Record<RpcOutcome, number> = { ok: 0, error: 0, invalid_params: 0, unavailable: 0, internal_error: 0 };
+  /** Requests per outcome, indexed like RPC_OUTCOMES. */
+  readonly outcomes = new Float64Array(RPC_OUTCOMES.length);
   /** Observations per bucket (not cumulative); the last slot is +Inf. */
   readonly buckets = new Float64Array(LATENCY_BUCKETS.length + 1);
   count = 0;
@@ -55,7 +60,7 @@ export class CommandStats {
     readonly command: string,
   ) {}
 
-  record(outcome: RpcOutcome, seconds: number): void {
+  record(outcome: OutcomeIndex, seconds: number): void {
     this.outcomes[outcome]++;
     this.count++;
     this.sum += seconds;

@@ -83,7 +83,7 @@ function installMetrics(): void {
   counter('snorky_rpc_requests_total', 'RPC requests by registered command and outcome', ['registry', 'service', 'command', 'outcome'], (set) => {
     for (const source of sources) {
       for (const c of source.stats.commands) {
-        for (const outcome of RPC_OUTCOMES) set({ registry: c.registry, service: c.service, command: c.command, outcome }, c.outcomes[outcome]);
+        RPC_OUTCOMES.forEach((outcome, i) => set({ registry: c.registry, service: c.service, command: c.command, outcome }, c.outcomes[i]));
       }
     }
   });

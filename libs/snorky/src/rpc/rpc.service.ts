@@ -1,7 +1,7 @@
 import { performance } from 'perf_hooks';
 import type { Client } from '../client/client';
-import type { CommandStats, RpcOutcome } from '../metrics/node-stats';
-import { UNKNOWN_COMMAND } from '../metrics/node-stats';
+import type { CommandStats, OutcomeIndex } from '../metrics/node-stats';
+import { OUTCOME, UNKNOWN_COMMAND } from '../metrics/node-stats';
 import { ErrorText } from '../protocol/error-text';
 import { parseRpcRequest } from '../protocol/rpc-message';
 import { CommandDefinition, scanCommands } from './command-table';
@@ -36,11 +36,11 @@ export abstract class RpcService extends Service {
     const definition = this.commands.get(command);
     const stats = this.commandStats?.get(definition ? command : UNKNOWN_COMMAND);
     const started = stats ? performance.now() : 0;
-    const outcome = definition ? await this.invoke(definition, request) : (request.error(ErrorText.UnknownCommand), 'error');
+    const outcome = definition ? await this.invoke(definition, request) : (request.error(ErrorText.UnknownCommand), OUTCOME.error);
     stats?.record(outcome, (performance.now() - started) / 1000);
   }
 
-  private async invoke(definition: CommandDefinition, request: RpcRequest): Promise<RpcOutcome> {
+  private async invoke(definition: CommandDefinition, request: RpcRequest): Promise<OutcomeIndex> {
     let args: unknown[];
     try {
       const bound = bindParams(definition.params, request.params);
@@ -48,7 +48,7 @@ export abstract class RpcService extends Service {
     } catch (err) {
       if (err instanceof InvalidParamsError) {
         request.error(ErrorText.InvalidParams);
-        return 'invalid_params';
+        return OUTCOME.invalid_params;
       }
       throw err;
     }
@@ -56,20 +56,20 @@ export abstract class RpcService extends Service {
       const method = (this as unknown as Record<string, (...a: unknown[]) => unknown>)[definition.methodName];
       const result = await method.apply(this, args);
       if (!definition.deferred) request.reply(result);
-      return 'ok';
+      return OUTCOME.ok;
     } catch (err) {
       if (err instanceof RpcError) {
         request.error(err.message);
-        return 'error';
+        return OUTCOME.error;
       }
       if (err instanceof BrokerUnavailableError) {
         this.logger.warn(`${this.name}.${definition.name}: ${err.message}`);
         request.unavailable(err.message);
-        return 'unavailable';
+        return OUTCOME.unavailable;
       }
       this.logger.error(`${this.name}.${definition.name} failed`, err instanceof Error ? err.stack : String(err));
       request.error(ErrorText.InternalError);
-      return 'internal_error';
+      return OUTCOME.internal_error;
     }
   }
 }
