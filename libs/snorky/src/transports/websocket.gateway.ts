@@ -157,7 +157,9 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
  */
 function takeUpgrades(server: Server, path: string, wss: WebSocketServer): () => void {
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (pathnameOf(request) === path) {
+    const url = request.url ?? '';
+    // The common case without a URL parse per handshake; anything else (encodings, dots) goes through URL.
+    if (url === path || (url.startsWith(path) && url.charCodeAt(path.length) === 63 /* ? */) || pathnameOf(request) === path) {
       wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
     } else if (server.listenerCount('upgrade') === 1) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
