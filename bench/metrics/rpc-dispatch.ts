@@ -5,16 +5,16 @@
  * What it measures is exactly what metrics add to a request (pre-bound command counters, two clock
  * reads, a histogram bucket), with no network and no other process in the way.
  */
-import { LocalBroker, PubSubService, ServiceRegistry, SnorkyMetrics } from '@snorky/nest';
+import { DEFAULT_LIMITS, LocalBroker, PubSubService, ServiceRegistry, SnorkyMetrics } from '@snorky/nest';
 import type { Client } from '@snorky/nest';
 
 const REQUESTS = 2_000;
 
 function setup(metricsOn: boolean): { registry: ServiceRegistry; client: Client; frames: Buffer[] } {
   const metrics = new SnorkyMetrics(metricsOn ? {} : { metrics: false });
-  const registry = new ServiceRegistry('frontend', 1024 * 1024, metrics);
+  const registry = new ServiceRegistry('frontend', 1024 * 1024, undefined, undefined, metrics);
   const pubsub = new PubSubService();
-  pubsub.attach({ name: 'pubsub', registry: 'frontend', broker: new LocalBroker(), metrics });
+  pubsub.attach({ name: 'pubsub', registry: 'frontend', broker: new LocalBroker(), limits: DEFAULT_LIMITS, metrics });
   registry.register(pubsub);
   const client: Client = { id: 'bench', transport: 'websocket', send: () => undefined };
   const frames = Array.from({ length: 100 }, (_, i) =>

@@ -5,6 +5,8 @@ export { Service } from './service';
 export type { ServiceClass } from './service';
 export { RpcService, rpcConnector, addRpcMethods } from './rpc-service';
 export type { AnyCommands, CommandMap, CommandMethods, CommandSpec, Notification, RpcConnectorClass } from './rpc-service';
+export { Identity } from './identity';
+export type { AuthenticatedEvent, IdentityCommands, IdentityTokenOption } from './identity';
 export { PubSub } from './pubsub';
 export type { Channel, PubSubCommands, PubSubMessage, SubscriptionsRestoredEvent } from './pubsub';
 export { DataSync } from './datasync/datasync';

@@ -1,8 +1,12 @@
 export * from './snorky.module';
 export { SNORKY_OPTIONS } from './snorky.module-definition';
 export * from './snorky-options';
+export * from './limits/resolved-limits';
+export * from './limits/subscription-quota';
 export * from './protocol';
 export * from './client/client';
+export * from './handshake/snorky-authenticator';
+export { SOCKJS_UNAUTHORIZED_CLOSE } from './transports/sockjs-handshake';
 export * from './broker/broker';
 export * from './broker/broker-unavailable.error';
 export * from './broker/journal';
@@ -25,3 +29,4 @@ export * from './health/snorky-health.indicator';
 export type { NodeReport, CommandReport } from './operations/node-report';
 export * from './services/pubsub';
 export * from './services/datasync';
+export * from './services/identity';

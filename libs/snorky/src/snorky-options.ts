@@ -1,3 +1,6 @@
+import type { Type } from '@nestjs/common';
+import type { SnorkyAuthenticator } from './handshake/snorky-authenticator';
+
 /** Options of `SnorkyModule.forRoot()`. Durations are in seconds, like the protocol states them. */
 export interface FrontendEndpointOptions {
   /** WebSocket path. Default '/ws'. */
@@ -18,6 +21,12 @@ export interface FrontendEndpointOptions {
    * Default 32 MiB.
    */
   maxBufferedBytes?: number;
+  /**
+   * Injectable class deciding who each connection is (PROTOCOL §7): its `authenticate(handshake)`
+   * returns `client.identity`, or throws to refuse the connection (WebSocket: HTTP 401; SockJS:
+   * closed with 4401). Unset: every connection is anonymous until it authenticates with a token.
+   */
+  authenticator?: Type<SnorkyAuthenticator>;
 }
 
 export interface BackendEndpointOptions {
@@ -40,14 +49,64 @@ export interface ClusterOptions {
   keyPrefix?: string;
 }
 
+/**
+ * Per-connection and per-node limits (PROTOCOL §11). Each has a default; hitting one never affects other
+ * connections. Durations in seconds; 0 turns a limit off.
+ */
+export interface SnorkyLimitsOptions {
+  /**
+   * Subscriptions one frontend connection may hold in each service (PubSub channels, DataSync
+   * subscriptions, Chat channels, Cursors documents); one more answers `Too many subscriptions`.
+   * Default 1000.
+   */
+  maxSubscriptions?: number;
+  /** Largest channel (Chat channel, Cursors document, name) as canonical JSON, in bytes; larger: `Invalid params`. Default 1024. */
+  maxChannelSize?: number;
+  /** Requests per second one frontend connection may send; over it: `Too many requests`. Default 200. */
+  maxRequestsPerSecond?: number;
+  /**
+   * Requests a frontend connection may send at once before the rate applies (token bucket size).
+   * A connection that goes on flooding after being refused as many requests again is closed (1008).
+   * Default 1000.
+   */
+  requestBurst?: number;
+  /** Frontend connections (WebSocket + SockJS) one node accepts; more are refused (HTTP 503). Default 10 000. */
+  maxConnections?: number;
+  /** Seconds a WebSocket frame or fragmented message may stay unfinished before its connection is closed (1008). Default 30. */
+  frameTimeout?: number;
+  /** Seconds an HTTP request (backend, SockJS, WebSocket upgrade) may take to send its head. Default 10. */
+  headersTimeout?: number;
+  /** Seconds an HTTP request may take to send its head and body. Default 30. */
+  requestTimeout?: number;
+}
+
 export interface SnorkyModuleOptions {
   frontend?: FrontendEndpointOptions;
   /** false: no backend endpoint at all. */
   backend?: BackendEndpointOptions | false;
   /** Largest frame (WebSocket message or backend body) accepted, in bytes. Default 1 MiB. */
   maxFrameSize?: number;
+  /**
+   * Deepest nesting of objects and arrays a frame (or backend body) may have, the envelope
+   * included; deeper ones are dropped as malformed (backend: 400). Default 64 (DEFAULT_MAX_JSON_DEPTH).
+   */
+  maxJsonDepth?: number;
   /** Run as one node of a cluster; unset = single node, in-memory broker. */
   cluster?: ClusterOptions;
+  /**
+   * Apply the app's global guards, interceptors, pipes and filters (`useGlobal*`, `APP_*`) to commands too.
+   * Default false: like Nest's gateways, commands run only the enhancers declared on their method and class
+   * (global ones are usually written for HTTP requests). See docs/commands.md.
+   */
+  globalEnhancers?: boolean;
+  /** Per-connection limits, timeouts and the per-node connection cap (PROTOCOL §11). */
+  limits?: SnorkyLimitsOptions;
+  /**
+   * Seconds `app.close()` (SIGTERM/SIGINT in the standalone server) may take to drain: in-flight backend
+   * requests finish, WebSocket clients get their queued frames then close 1001; whatever is still open
+   * after it is cut. Default 10.
+   */
+  shutdownTimeout?: number;
   /**
    * Prometheus metrics in prom-client's default registry (README "Operating Snorky"). Default true;
    * false stops per-frame and per-request counting and exports nothing.

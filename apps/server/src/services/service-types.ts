@@ -1,4 +1,5 @@
 import { datasyncServiceType } from './datasync.service-type';
+import { identityServiceType } from './identity.service-type';
 import { pubsubServiceType } from './pubsub.service-type';
 import type { ServiceType } from './service-type';
 
@@ -6,4 +7,5 @@ import type { ServiceType } from './service-type';
 export const SERVICE_TYPES: Record<string, ServiceType<any>> = {
   pubsub: pubsubServiceType,
   datasync: datasyncServiceType,
+  identity: identityServiceType,
 };

@@ -16,6 +16,7 @@ module Snorky
   class Backend
     DEFAULT_DATASYNC_SERVICE = "datasync_backend"
     DEFAULT_PUBSUB_SERVICE = "pubsub_backend"
+    DEFAULT_IDENTITY_SERVICE = "identity_backend"
 
     # Errors that mean "no reply came back"; all become TransportError.
     NETWORK_ERRORS = [
@@ -56,8 +57,12 @@ module Snorky
 
     # DataSyncBackend.publishDeltas; deltas is an array of
     # {type:, model:, data:} / {type: "update", model:, newData:, oldData:}.
-    def publish_deltas(deltas, service: DEFAULT_DATASYNC_SERVICE)
-      call(service, "publishDeltas", deltas: deltas)
+    # With batch_id the call is retry-safe: Snorky delivers one batch id once
+    # within its dedup window (docs/protocol-notes.md).
+    def publish_deltas(deltas, service: DEFAULT_DATASYNC_SERVICE, batch_id: nil)
+      return call(service, "publishDeltas", deltas: deltas) if batch_id.nil?
+
+      call(service, "publishDeltas", deltas: deltas, batchId: batch_id)
     end
 
     # DataSyncBackend.authorizeSubscription; items is an array of
@@ -69,6 +74,21 @@ module Snorky
     # PubSubBackend.publish.
     def publish(channel, message, service: DEFAULT_PUBSUB_SERVICE)
       call(service, "publish", channel: channel, message: message)
+    end
+
+    # IdentityBackend.authorizeIdentity (PROTOCOL.md §7): returns a token (a
+    # String) the page presents to the frontend "identity" service
+    # (authenticate). identity is any JSON value, e.g. { id: user.id };
+    # the token stays valid ttl seconds (nil: the server's default, 3600).
+    def authorize_identity(identity, ttl: nil, service: DEFAULT_IDENTITY_SERVICE)
+      params = { identity: identity }
+      params[:ttl] = ttl unless ttl.nil?
+      token = call(service, "authorizeIdentity", **params)
+      unless token.is_a?(String)
+        raise TransportError.new("Snorky backend at #{@url} answered #{token.inspect} to authorizeIdentity, not a token")
+      end
+
+      token
     end
 
     def inspect
@@ -95,8 +115,13 @@ module Snorky
       end
 
       text
-    rescue *NETWORK_ERRORS => e
+    rescue Net::OpenTimeout => e
       raise TransportError, "Snorky backend at #{@url} unreachable: #{e.class}: #{e.message}"
+    rescue Timeout::Error => e
+      raise TransportError.new("Snorky backend at #{@url} did not answer within #{@timeout} s: #{e.class}", timed_out: true)
+    rescue *NETWORK_ERRORS => e
+      reset = e.is_a?(Errno::ECONNRESET) || e.is_a?(EOFError) || e.is_a?(Errno::EPIPE)
+      raise TransportError.new("Snorky backend at #{@url} unreachable: #{e.class}: #{e.message}", reset: reset)
     end
 
     def http

@@ -10,7 +10,10 @@ export interface Client {
   readonly id: string;
   readonly transport: TransportKind;
   readonly remoteAddress?: string;
-  /** Free for the application (e.g. the authenticated user); Snorky never reads it. */
+  /**
+   * Who is on the other end (PROTOCOL §7): set by the app's authenticator when the connection opens,
+   * or by the `identity` service's `authenticate(token)`. `undefined` = anonymous.
+   */
   identity?: unknown;
   send(frame: Frame): void;
   /**
@@ -24,6 +27,11 @@ export interface Client {
    * `Service unavailable` error reply.
    */
   serviceUnavailable?(reason: string): void;
+  /**
+   * Ends the connection with a WebSocket close code (e.g. 1008 for a client that keeps flooding).
+   * Absent on one-shot transports (backend HTTP).
+   */
+  close?(code: number, reason: string): void;
 }
 
 let nextClientNumber = 0;

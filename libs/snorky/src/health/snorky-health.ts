@@ -1,8 +1,9 @@
-import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { Broker } from '../broker/broker';
 import { SNORKY_OPTIONS } from '../snorky.module-definition';
 import type { SnorkyModuleOptions } from '../snorky-options';
+import { DrainState } from '../transports/drain-state';
 import { EndpointListeners } from '../transports/endpoint-listeners';
 import { SnorkyWebSocketGateway } from '../transports/websocket.gateway';
 
@@ -20,12 +21,12 @@ export interface SnorkyHealthStatus {
  * The node's health in one place: the standalone server's /health and /ready and the terminus
  * SnorkyHealthIndicator both read `status()`.
  *
- * Graceful drain (connection cap, shutdown) calls `startDraining()` before it closes anything, so
- * readiness fails first and the load balancer stops sending new clients; app shutdown does it too.
+ * Draining is the node's DrainState: the drain of `app.close()` (SIGTERM) begins it first thing, so
+ * readiness fails at once and the load balancer stops sending new clients; `startDraining()` does it
+ * by hand (e.g. before a planned restart).
  */
 @Injectable()
-export class SnorkyHealth implements BeforeApplicationShutdown {
-  private drainingSince: number | undefined;
+export class SnorkyHealth {
 
   constructor(
     @Inject(SNORKY_OPTIONS) private readonly options: SnorkyModuleOptions,
@@ -33,18 +34,16 @@ export class SnorkyHealth implements BeforeApplicationShutdown {
     private readonly gateway: SnorkyWebSocketGateway,
     private readonly listeners: EndpointListeners,
     private readonly adapterHost: HttpAdapterHost,
+    private readonly drain: DrainState,
   ) {}
 
   get draining(): boolean {
-    return this.drainingSince !== undefined;
+    return this.drain.draining;
   }
 
+  /** Readiness fails from now on, and new connections and backend requests are refused (503). */
   startDraining(): void {
-    this.drainingSince ??= Date.now();
-  }
-
-  beforeApplicationShutdown(): void {
-    this.startDraining();
+    this.drain.beginDrain();
   }
 
   status(): SnorkyHealthStatus {

@@ -1,12 +1,9 @@
-import type { LoggerService } from '@nestjs/common';
-
-const WINDOW_MS = 10_000;
-const MAX_PER_WINDOW = 20;
+import { Logger } from '@nestjs/common';
 
 /**
- * Warnings about things a client or the network can cause at will (dropped frames, refused
- * connections, stalled clients, a flapping Redis): at most `max` lines per window, then one line
- * saying how many were suppressed, so nobody can flood the log.
+ * Log lines a peer or the network can provoke at will (refused connections, stalled clients, a
+ * flapping Redis): at most `maxPerWindow` lines per
+ * window, then one line saying how many were suppressed, so a flood cannot flood the log.
  */
 export class RateLimitedLog {
   private windowStart = 0;
@@ -14,17 +11,19 @@ export class RateLimitedLog {
   private suppressed = 0;
 
   constructor(
-    private readonly logger: Pick<LoggerService, 'warn' | 'log'>,
-    /** Plural noun for the suppressed-lines summary, e.g. "dropped frames". */
+    private readonly logger: Logger,
     private readonly what: string,
-    private readonly max = MAX_PER_WINDOW,
-    private readonly windowMs = WINDOW_MS,
+    private readonly windowMs = 10_000,
+    private readonly maxPerWindow = 20,
   ) {}
 
-  warn(message: string): void {
-    if (this.admit()) this.logger.warn(message);
+  warn(message: string, stack?: string): void {
+    if (!this.admit()) return;
+    if (stack) this.logger.error(message, stack);
+    else this.logger.warn(message);
   }
 
+  /** An event worth an info line (e.g. a broker state change), under the same limit. */
   log(message: string): void {
     if (this.admit()) this.logger.log(message);
   }
@@ -37,7 +36,7 @@ export class RateLimitedLog {
       this.loggedInWindow = 0;
       this.suppressed = 0;
     }
-    if (this.loggedInWindow >= this.max) {
+    if (this.loggedInWindow >= this.maxPerWindow) {
       this.suppressed++;
       return false;
     }

@@ -107,6 +107,11 @@ export class SnorkyMetrics implements MetricsSource, OnModuleInit, OnApplication
     this.refusals.warn(`refused a connection (${reason}): ${detail}`);
   }
 
+  /** Counts a refusal whose line its own component logs (the authenticator's). */
+  countRefusal(reason: RefusalReason): void {
+    this.stats.refused[reason]++;
+  }
+
   /** A client that stopped reading was disconnected; `detail` is logged. */
   clientStalled(detail: string): void {
     this.stats.clientsStalled++;

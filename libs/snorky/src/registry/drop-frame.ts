@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Client } from '../client/client';
-import { RateLimitedLog } from '../logging/rate-limited-log';
 import type { DropReason } from '../metrics/node-stats';
+import { RateLimitedLog } from './rate-limited-log';
 
 const log = new RateLimitedLog(new Logger('SnorkyDroppedFrames'), 'dropped frames');
 
@@ -12,7 +12,7 @@ export interface DropCounter {
 
 /**
  * Drops a frame: tells the client's transport (so one-shot transports answer instead of waiting),
- * counts it under `kind` and logs it (rate-limited, so a client flooding bad frames cannot flood the log).
+ * counts it under `kind` and logs it, rate-limited so a client flooding bad frames cannot flood the log.
  */
 export function dropFrame(where: string, kind: DropReason, reason: string, client: Client | undefined, counter: DropCounter | undefined): void {
   client?.frameDropped?.(reason);

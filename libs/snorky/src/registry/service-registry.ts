@@ -1,11 +1,15 @@
-import { Logger } from '@nestjs/common';
 import type { Client } from '../client/client';
+import { markClosed } from '../client/closed-clients';
 import { Envelope, envelopeOf, EnvelopeParseResult, parseEnvelope } from '../protocol/envelope';
+import { ErrorText } from '../protocol/error-text';
+import { RequestRate } from '../limits/request-rate';
 import type { RegistrySide } from '../rpc/metadata';
 import type { Service } from '../rpc/service';
+import { DEFAULT_MAX_JSON_DEPTH } from '../protocol/json-value';
 import type { DropReason } from '../metrics/node-stats';
 import type { SnorkyMetrics } from '../metrics/snorky-metrics';
 import { dropFrame } from './drop-frame';
+import { failureLog } from './rate-limited-log';
 
 /**
  * The services of one side (frontend or backend), by name. Transports hand it raw frames;
@@ -13,15 +17,19 @@ import { dropFrame } from './drop-frame';
  */
 export class ServiceRegistry {
   private readonly services = new Map<string, Service>();
-  private readonly logger: Logger;
+  /** Each connection's request rate (frontend only: the backend is trusted). Weak: gone with the client. */
+  private readonly rates = new WeakMap<Client, RequestRate>();
 
   constructor(
     readonly side: RegistrySide,
     readonly maxFrameSize: number,
+    /** Frames nesting objects/arrays deeper than this are dropped as malformed (PROTOCOL §1). */
+    readonly maxJsonDepth: number = DEFAULT_MAX_JSON_DEPTH,
+    /** Requests per second and burst of one connection; undefined = no rate limit. */
+    private readonly rateLimit?: { perSecond: number; burst: number },
+    /** Counts dropped frames by reason (the node's recorder). */
     private readonly metrics?: SnorkyMetrics,
-  ) {
-    this.logger = new Logger(`ServiceRegistry(${side})`);
-  }
+  ) {}
 
   register(service: Service): void {
     if (this.services.has(service.name)) {
@@ -42,19 +50,36 @@ export class ServiceRegistry {
   dispatch(client: Client, raw: string | Buffer): void {
     const size = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.length;
     if (size > this.maxFrameSize) return this.drop(client, 'too_large', `frame of ${size} bytes exceeds maxFrameSize ${this.maxFrameSize}`);
-    this.route(client, parseEnvelope(typeof raw === 'string' ? raw : raw.toString('utf8')));
+    const verdict = this.rateOf(client)?.take() ?? 'admit';
+    if (verdict === 'close') {
+      // Checked before parsing: a flood costs nothing more once the connection is condemned.
+      this.drop(client, 'rate_limit', 'went on flooding after being refused (Too many requests); connection closed');
+      return client.close?.(1008, ErrorText.TooManyRequests);
+    }
+    this.route(client, parseEnvelope(raw, this.maxJsonDepth), verdict === 'refuse');
   }
 
-  /** Routes a JSON value its transport already parsed (and size-checked): the backend HTTP body. */
+  private rateOf(client: Client): RequestRate | undefined {
+    if (!this.rateLimit || this.rateLimit.perSecond <= 0) return undefined;
+    let rate = this.rates.get(client);
+    if (!rate) this.rates.set(client, (rate = new RequestRate(this.rateLimit.perSecond, this.rateLimit.burst)));
+    return rate;
+  }
+
+  /**
+   * Routes a JSON value its transport already parsed and checked for size and depth (see
+   * read-body.ts): the backend HTTP body.
+   */
   dispatchParsed(client: Client, value: unknown): void {
     this.route(client, envelopeOf(value));
   }
 
-  private route(client: Client, parsed: EnvelopeParseResult): void {
+  private route(client: Client, parsed: EnvelopeParseResult, overRate = false): void {
     if (!parsed.ok) return this.drop(client, 'invalid_envelope', parsed.reason);
     const { service: name, message }: Envelope = parsed.envelope;
     const service = this.services.get(name);
     if (!service) return this.drop(client, 'unknown_service', `unknown service ${JSON.stringify(name)}`);
+    if (overRate) return this.guard(service, () => service.refuseMessageFrom(client, message, ErrorText.TooManyRequests));
     try {
       const pending = service.processMessageFrom(client, message);
       if (pending) pending.catch((err) => this.logFailure(service, err));
@@ -68,6 +93,7 @@ export class ServiceRegistry {
   }
 
   clientDisconnected(client: Client): void {
+    markClosed(client);
     for (const service of this.services.values()) this.guard(service, () => service.clientDisconnected(client));
   }
 
@@ -84,6 +110,6 @@ export class ServiceRegistry {
   }
 
   private logFailure(service: Service, err: unknown): void {
-    this.logger.error(`service ${service.name} failed`, err instanceof Error ? err.stack : String(err));
+    failureLog.error(`${this.side} service ${service.name} failed`, err instanceof Error ? err.stack : String(err));
   }
 }

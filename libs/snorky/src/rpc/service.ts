@@ -4,6 +4,7 @@ import type { Client } from '../client/client';
 import { SnorkyMetrics } from '../metrics/snorky-metrics';
 import { encodeEnvelope } from '../protocol/envelope';
 import type { RegistrySide } from './metadata';
+import { DEFAULT_LIMITS, ResolvedLimits } from '../limits/resolved-limits';
 
 /** What the registry hands a service when it is attached (at module init). */
 export interface ServiceContext {
@@ -12,6 +13,8 @@ export interface ServiceContext {
   broker: Broker;
   /** The node's recorder; absent when a service is attached by hand (unit tests). */
   metrics?: SnorkyMetrics;
+  /** The node's resolved limits (subscriptions per connection, channel size...). */
+  limits: ResolvedLimits;
 }
 
 /**
@@ -25,6 +28,8 @@ export abstract class Service {
   broker: Broker;
   /** Where the service reports its figures (subscriptions, publications, commands). */
   metrics: SnorkyMetrics;
+  /** The node's resolved limits (PROTOCOL §11); the defaults until attached. */
+  limits: ResolvedLimits = DEFAULT_LIMITS;
   protected logger = new Logger(this.constructor.name);
 
   /** Called once by the registry before any message arrives. */
@@ -33,6 +38,7 @@ export abstract class Service {
     this.registry = context.registry;
     this.broker = context.broker;
     this.metrics = context.metrics ?? SnorkyMetrics.detached();
+    this.limits = context.limits;
     this.logger = new Logger(`${this.constructor.name}(${context.name})`);
     this.onAttach();
   }
@@ -41,6 +47,12 @@ export abstract class Service {
   protected onAttach(): void {}
 
   abstract processMessageFrom(client: Client, message: unknown): void | Promise<void>;
+
+  /**
+   * A message that will not be processed (e.g. over the connection's request rate): answer it with
+   * the error `text` if the service can tell who waits for an answer. The default drops it.
+   */
+  refuseMessageFrom(_client: Client, _message: unknown, _text: string): void {}
 
   /** A client opened a connection on a transport of this service's registry (never for backend HTTP). */
   clientConnected(_client: Client): void {}

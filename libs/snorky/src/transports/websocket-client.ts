@@ -3,8 +3,11 @@ import type { WebSocket } from 'ws';
 import { Client, clientIdOf, newClientNumber, TransportKind } from '../client/client';
 import type { TransportStats } from '../metrics/node-stats';
 import type { Frame } from '../protocol/envelope';
+import { FrameProgress } from '../limits/frame-progress';
 
 const TEXT = { binary: false };
+/** How long a client told to close may take to answer before its socket is cut. */
+const CLOSE_GRACE_MS = 1000;
 const CLIENT = Symbol('snorky.websocketClient');
 
 /**
@@ -13,6 +16,8 @@ const CLIENT = Symbol('snorky.websocketClient');
  */
 export interface WebSocketTransport {
   readonly maxBufferedBytes: number;
+  /** Ms a frame or fragmented message may stay unfinished (PROTOCOL §11); 0 = no limit. */
+  readonly frameTimeoutMs: number;
   /** Frame counters; undefined when metrics are off. */
   readonly counters: TransportStats | undefined;
   received(client: WebSocketClient, data: Buffer, isBinary: boolean): void;
@@ -21,25 +26,30 @@ export interface WebSocketTransport {
   failed(client: WebSocketClient, err: Error): void;
 }
 
-type Tagged = WebSocket & { [CLIENT]: WebSocketClient };
+type Tagged<T> = T & { [CLIENT]: WebSocketClient };
 
-function onPong(this: Tagged): void {
+function onPong(this: Tagged<WebSocket>): void {
   this[CLIENT].alive = true;
 }
 
-function onMessage(this: Tagged, data: Buffer, isBinary: boolean): void {
+function onMessage(this: Tagged<WebSocket>, data: Buffer, isBinary: boolean): void {
   const client = this[CLIENT];
   client.transportOf.received(client, data, isBinary);
 }
 
-function onClose(this: Tagged): void {
+function onClose(this: Tagged<WebSocket>): void {
   const client = this[CLIENT];
+  client.closed();
   client.transportOf.closed(client);
 }
 
-function onError(this: Tagged, err: Error): void {
+function onError(this: Tagged<WebSocket>, err: Error): void {
   const client = this[CLIENT];
   client.transportOf.failed(client, err);
+}
+
+function onTcpData(this: Tagged<Socket>, chunk: Buffer): void {
+  this[CLIENT].watchFrames(chunk);
 }
 
 function flush(client: WebSocketClient): void {
@@ -58,6 +68,10 @@ export class WebSocketClient implements Client {
   identity?: unknown;
   alive = true;
   flushScheduled = false;
+  /** Only while a frame is unfinished: an idle connection holds no parser state. */
+  private progress?: FrameProgress;
+  private frameTimer?: NodeJS.Timeout;
+  private closeTimer?: NodeJS.Timeout;
 
   constructor(
     readonly socket: WebSocket,
@@ -65,12 +79,16 @@ export class WebSocketClient implements Client {
     readonly tcp: Socket,
     readonly transportOf: WebSocketTransport,
   ) {
-    const tagged = socket as Tagged;
+    const tagged = socket as Tagged<WebSocket>;
     tagged[CLIENT] = this;
     tagged.on('pong', onPong as (this: WebSocket) => void);
     tagged.on('message', onMessage as (this: WebSocket, data: Buffer, isBinary: boolean) => void);
     tagged.on('close', onClose as (this: WebSocket) => void);
     tagged.on('error', onError as (this: WebSocket, err: Error) => void);
+    if (transportOf.frameTimeoutMs > 0) {
+      (tcp as Tagged<Socket>)[CLIENT] = this;
+      tcp.on('data', onTcpData as (this: Socket, chunk: Buffer) => void);
+    }
   }
 
   /** Made when asked (logs): 10 000 idle connections need no 10 000 id strings. */
@@ -85,6 +103,41 @@ export class WebSocketClient implements Client {
   /** Read when needed (logs): asking at connect time would keep a peer-name object per connection. */
   get remoteAddress(): string | undefined {
     return this.tcp.remoteAddress;
+  }
+
+  /** Sends a close frame (after what is queued); a client that does not answer in a second is cut. */
+  close(code: number, reason: string): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.close(code, reason);
+    this.closeTimer ??= setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS);
+  }
+
+  /** The socket closed: nothing of this client may keep a timer alive. */
+  closed(): void {
+    clearTimeout(this.frameTimer);
+    clearTimeout(this.closeTimer);
+  }
+
+  /** One timer at a time, armed while a frame is unfinished; it re-arms for the frame then in progress. */
+  watchFrames(chunk: Buffer): void {
+    const progress = (this.progress ??= new FrameProgress());
+    progress.feed(chunk);
+    if (progress.unfinishedSince === undefined) {
+      // Between messages with no header begun: nothing to remember until the next bytes.
+      this.progress = undefined;
+      return;
+    }
+    if (!this.frameTimer) this.armFrameTimer();
+  }
+
+  private armFrameTimer(): void {
+    const since = this.progress?.unfinishedSince;
+    if (since === undefined) return void (this.frameTimer = undefined);
+    const left = since + this.transportOf.frameTimeoutMs - Date.now();
+    if (left <= 0) {
+      this.frameTimer = undefined;
+      return this.close(1008, 'Frame timeout');
+    }
+    this.frameTimer = setTimeout(() => this.armFrameTimer(), left);
   }
 
   send(frame: Frame): void {

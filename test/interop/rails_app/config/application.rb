@@ -6,8 +6,8 @@ require "rails"
 require "active_record/railtie"
 require "action_controller/railtie"
 
-# The gem under test, from this repository.
-$LOAD_PATH.unshift(File.expand_path("../../../../libs/ruby/lib", __dir__))
+# The gem under test: the built gem, installed into the GEM_HOME the test sets
+# (test/interop/support/installed-connectors.ts).
 require "snorky"
 
 # No database.yml: DATABASE_URL is enough for Rails 6.1.
@@ -30,5 +30,7 @@ module RailsInteropApp
     # SNORKY_API_KEY environment fallback so both paths are exercised.
     config.snorky.backend_url = ENV["RAILS_SNORKY_BACKEND_URL"] if ENV["RAILS_SNORKY_BACKEND_URL"]
     config.snorky.datasync_service = ENV.fetch("RAILS_SNORKY_DATASYNC_SERVICE", "datasync_backend")
+    config.snorky.delivery = ENV["RAILS_SNORKY_DELIVERY"] if ENV["RAILS_SNORKY_DELIVERY"]
+    config.snorky.timeout = Float(ENV["RAILS_SNORKY_TIMEOUT"]) if ENV["RAILS_SNORKY_TIMEOUT"]
   end
 end

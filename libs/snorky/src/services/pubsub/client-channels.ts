@@ -8,6 +8,11 @@ export class ClientChannels<C> {
   /** (client, channel) pairs held. */
   size = 0;
 
+  has(client: C, key: string): boolean {
+    const held = this.byClient.get(client);
+    return held !== undefined && (typeof held === 'string' ? held === key : held.has(key));
+  }
+
   /** false if the client already holds the channel. */
   add(client: C, key: string): boolean {
     const held = this.byClient.get(client);

@@ -1,16 +1,17 @@
 import { Inject, Optional } from '@nestjs/common';
-import stableStringify from 'fast-json-stable-stringify';
 import type { Client } from '../../client/client';
 import { encodeEnvelope } from '../../protocol/envelope';
+import { canonicalJson } from '../../protocol/json-value';
 import { ErrorText } from '../../protocol/error-text';
 import { RpcCommand } from '../../rpc/rpc-command.decorator';
 import { RpcError } from '../../rpc/rpc-error';
 import { RpcRequest } from '../../rpc/rpc-request';
 import { RpcService } from '../../rpc/rpc.service';
 import { SnorkyService } from '../../rpc/snorky-service.decorator';
-import { ChannelParams, PublishParams } from './pubsub.params';
-import { ClientChannels } from './client-channels';
+import { SubscriptionQuota } from '../../limits/subscription-quota';
 import type { ServiceStats } from '../../metrics/node-stats';
+import { ClientChannels } from './client-channels';
+import { ChannelParams, PublishParams } from './pubsub.params';
 
 export const PUBSUB_OPTIONS = Symbol('PUBSUB_OPTIONS');
 
@@ -23,13 +24,20 @@ export interface PubSubOptions {
 
 /**
  * PROTOCOL §3. Channels are any JSON value compared by value: the canonical (key-sorted) JSON
- * is the channel's identity, and the broker topic.
+ * is the channel's identity, and the broker topic. Every key counts, whatever its name
+ * (`{"room": 1, "__proto__": 2}` is not `{"room": 1}`).
+ *
+ * Memory per subscribed channel is one string (PROTOCOL §11): the topic, held by the broker's map and
+ * by the client's set as the same string. (It used to be two: the canonical key here and
+ * `pubsub:<name>:<key>` in the broker, a copy as large as the channel.)
  */
 @SnorkyService('pubsub')
 export class PubSubService extends RpcService {
-  /** client -> canonical channel keys it holds (to answer Already/Not subscribed and clean up). */
+  /** client -> topics it holds (to answer Already/Not subscribed and clean up). */
   private readonly subscriptions = new ClientChannels<Client>();
   private stats?: ServiceStats;
+  /** Subscriptions per connection (PROTOCOL §11). */
+  private quota = new SubscriptionQuota(this.limits.maxSubscriptions);
 
   constructor(@Optional() @Inject(PUBSUB_OPTIONS) private readonly options: PubSubOptions = {}) {
     super();
@@ -37,22 +45,50 @@ export class PubSubService extends RpcService {
   }
 
   protected override onAttach(): void {
+    this.quota = new SubscriptionQuota(this.limits.maxSubscriptions);
     this.stats = this.metrics.service(this.name);
     this.stats.subscriptions = () => this.subscriptions.size;
   }
 
-  /** Policy hook: may `client` publish on `channel` from the frontend? Override for finer rules. */
+  /**
+   * Policy hook: may `client` publish on `channel` from the frontend? Override for finer rules
+   * (`client.identity` says who it is). Refused: `Not authorized`.
+   */
   canPublish(_client: Client, _channel: unknown): boolean | Promise<boolean> {
     return this.options.frontendPublish ?? true;
   }
 
+  /**
+   * Policy hook: may `client` subscribe to `channel`? Everyone may by default. Override it, e.g.
+   * `return channel === `user:${client.identity?.id}``, to keep private channels private.
+   * Refused: `Not authorized`.
+   */
+  canSubscribe(_client: Client, _channel: unknown): boolean | Promise<boolean> {
+    return true;
+  }
+
   @RpcCommand()
   async subscribe({ channel }: ChannelParams, req: RpcRequest): Promise<void> {
-    const key = stableStringify(channel);
-    if (!this.subscriptions.add(req.client, key)) throw new RpcError(ErrorText.AlreadySubscribed);
+    const key = this.topicOf(channel);
+    if (this.subscriptions.has(req.client, key)) throw new RpcError(ErrorText.AlreadySubscribed);
+    this.quota.take(req.client);
+    // Held before the policy answers: a disconnect meanwhile (clientDisconnected) cleans it up.
+    this.subscriptions.add(req.client, key);
+    const allowed = this.canSubscribe(req.client, channel);
+    // A synchronous answer (the default) takes no extra tick, so replies keep their requests' order.
+    if (allowed !== true) {
+      let granted = false;
+      try {
+        granted = await allowed;
+      } finally {
+        if (!granted) this.forget(req.client, key);
+      }
+      if (!granted) throw new RpcError(ErrorText.NotAuthorized);
+      if (!this.subscriptions.has(req.client, key)) return; // the client left while the policy ran
+    }
     try {
       // In a cluster this waits until publications from every node reach the client.
-      await this.broker.subscribe(this.topic(key), req.client);
+      await this.broker.subscribe(key, req.client);
     } catch (err) {
       this.forget(req.client, key);
       throw err;
@@ -61,35 +97,50 @@ export class PubSubService extends RpcService {
 
   @RpcCommand()
   unsubscribe({ channel }: ChannelParams, req: RpcRequest): void {
-    const key = stableStringify(channel);
-    if (!this.subscriptions.delete(req.client, key)) throw new RpcError(ErrorText.NotSubscribed);
-    this.broker.unsubscribe(this.topic(key), req.client);
+    const key = this.topicOf(channel);
+    if (!this.subscriptions.has(req.client, key)) throw new RpcError(ErrorText.NotSubscribed);
+    this.forget(req.client, key);
   }
 
   @RpcCommand()
   async publish({ channel, message }: PublishParams, req: RpcRequest): Promise<void> {
+    const topic = this.topicOf(channel);
     if (!(await this.canPublish(req.client, channel))) throw new RpcError(ErrorText.NotAuthorized);
-    await this.publishToChannel(channel, message);
+    await this.publishOn(topic, channel, message);
   }
 
   /** Publishes regardless of policy (the backend path). Serialized once for all subscribers. */
   publishToChannel(channel: unknown, message: unknown): Promise<void> {
-    const frame = encodeEnvelope(this.name, { type: 'message', channel, message });
-    if (this.stats) this.stats.publications++;
-    return this.broker.publish(this.topic(stableStringify(channel)), frame);
+    return this.publishOn(this.topicOf(channel), channel, message);
   }
 
-  /** Undoes a subscription that could not be completed (the cluster's Redis was unreachable). */
-  private forget(client: Client, key: string): void {
-    if (!this.subscriptions.delete(client, key)) return;
-    this.broker.unsubscribe(this.topic(key), client);
+  private publishOn(topic: string, channel: unknown, message: unknown): Promise<void> {
+    const frame = encodeEnvelope(this.name, { type: 'message', channel, message });
+    if (this.stats) this.stats.publications++;
+    return this.broker.publish(topic, frame);
+  }
+
+  /** Ends one subscription (unsubscribe, refused by the policy, or one that could not be completed). */
+  private forget(client: Client, topic: string): void {
+    if (!this.subscriptions.delete(client, topic)) return;
+    this.quota.release(client);
+    this.broker.unsubscribe(topic, client);
   }
 
   override clientDisconnected(client: Client): void {
-    for (const key of this.subscriptions.take(client)) this.broker.unsubscribe(this.topic(key), client);
+    this.quota.forget(client);
+    for (const topic of this.subscriptions.take(client)) this.broker.unsubscribe(topic, client);
   }
 
-  private topic(channelKey: string): string {
-    return `pubsub:${this.name}:${channelKey}`;
+  /**
+   * The broker topic of a channel, `pubsub:<name>:<canonical JSON>`, which also keys the client's set.
+   * A channel whose canonical JSON is over `limits.maxChannelSize` bytes is `Invalid params`
+   * (PROTOCOL §11), for every command.
+   */
+  private topicOf(channel: unknown): string {
+    const key = canonicalJson(channel);
+    const max = this.limits.maxChannelSize;
+    if (max > 0 && (key.length > max || Buffer.byteLength(key) > max)) throw new RpcError(ErrorText.InvalidParams);
+    return `pubsub:${this.name}:${key}`;
   }
 }
