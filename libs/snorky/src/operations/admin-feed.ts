@@ -12,8 +12,9 @@ export const NODE_REPORTS_CHANNEL = 'admin:nodes';
 const DEFAULT_REPORT_INTERVAL = 2;
 /** Reports kept per node: 5 minutes at the default interval. */
 const HISTORY = 150;
-/** A node not heard from for this many intervals is shown as gone, then forgotten after HISTORY. */
+/** A node not heard from for this many intervals (and at least STALE_MIN_MS) is shown as gone, then forgotten after HISTORY. */
 const STALE_INTERVALS = 3;
+const STALE_MIN_MS = 10_000;
 
 interface Totals {
   framesReceived: number;
@@ -72,7 +73,7 @@ export class AdminFeed implements OnApplicationBootstrap, OnApplicationShutdown 
         this.history.delete(node);
         continue;
       }
-      out.push({ node, self: node === this.metrics.nodeId, stale: age > STALE_INTERVALS * latest.intervalSeconds * 1000, reports });
+      out.push({ node, self: node === this.metrics.nodeId, stale: age > Math.max(STALE_INTERVALS * latest.intervalSeconds * 1000, STALE_MIN_MS), reports });
     }
     return out.sort((a, b) => a.node.localeCompare(b.node));
   }
