@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 
 /**
- * Log lines a peer can provoke at will (refused connections, ...): at most `maxPerWindow` lines per
+ * Log lines a peer or the network can provoke at will (refused connections, stalled clients, a
+ * flapping Redis): at most `maxPerWindow` lines per
  * window, then one line saying how many were suppressed, so a flood cannot flood the log.
  */
 export class RateLimitedLog {
@@ -17,6 +18,17 @@ export class RateLimitedLog {
   ) {}
 
   warn(message: string, stack?: string): void {
+    if (!this.admit()) return;
+    if (stack) this.logger.error(message, stack);
+    else this.logger.warn(message);
+  }
+
+  /** An event worth an info line (e.g. a broker state change), under the same limit. */
+  log(message: string): void {
+    if (this.admit()) this.logger.log(message);
+  }
+
+  private admit(): boolean {
     const now = Date.now();
     if (now - this.windowStart >= this.windowMs) {
       if (this.suppressed > 0) this.logger.warn(`${this.suppressed} more ${this.what} were not logged in the last ${this.windowMs / 1000} s`);
@@ -26,10 +38,9 @@ export class RateLimitedLog {
     }
     if (this.loggedInWindow >= this.maxPerWindow) {
       this.suppressed++;
-      return;
+      return false;
     }
     this.loggedInWindow++;
-    if (stack) this.logger.error(message, stack);
-    else this.logger.warn(message);
+    return true;
   }
 }
