@@ -31,6 +31,8 @@ export function snorkyOptionsOf(config: ServerConfig): SnorkyModuleOptions {
     maxFrameSize: config.maxFrameSize,
     maxJsonDepth: config.maxJsonDepth,
     cluster: config.cluster,
+    metrics: config.metrics,
+    operations: config.operations ? { ...config.operations } : undefined,
     // Explicit, so the HTTP timeouts also apply to the frontend, which is the app's own server here.
     limits: { ...config.limits, headersTimeout: config.limits?.headersTimeout ?? DEFAULT_LIMITS.headersTimeout, requestTimeout: config.limits?.requestTimeout ?? DEFAULT_LIMITS.requestTimeout },
     shutdownTimeout: config.shutdownTimeout,

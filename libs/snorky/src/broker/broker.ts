@@ -59,6 +59,11 @@ export abstract class Broker {
     return true;
   }
 
+  /** Times the connection to the shared engine came back after being lost (metrics). */
+  get reconnects(): number {
+    return 0;
+  }
+
   /**
    * Subscribes a client of this node to `topic`. Idempotent. Resolves once publications from every
    * node reach it (a cluster engine may need a round trip); rejects with BrokerUnavailableError

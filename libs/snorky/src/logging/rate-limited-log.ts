@@ -1,9 +1,9 @@
 import { Logger } from '@nestjs/common';
 
 /**
- * Log lines a peer can provoke at will (refused connections, dropped frames, failing commands): at
- * most `maxPerWindow` lines per window, then one line saying how many were suppressed, so a flood
- * cannot flood the log.
+ * Log lines a peer or the network can provoke at will (refused connections, dropped frames, failing
+ * commands, stalled clients, a flapping Redis): at most `maxPerWindow` lines per window, then one line
+ * saying how many were suppressed, so a flood cannot flood the log.
  */
 export class RateLimitedLog {
   private windowStart = 0;
@@ -22,6 +22,11 @@ export class RateLimitedLog {
     if (!this.admit()) return;
     if (stack) this.logger.error(message, stack);
     else this.logger.warn(message);
+  }
+
+  /** An event worth an info line (e.g. a broker state change), under the same limit. */
+  log(message: string): void {
+    if (this.admit()) this.logger.log(message);
   }
 
   /** An error (with its stack when there is one), on the same budget. */
