@@ -29,6 +29,7 @@ export function snorkyOptionsOf(config: ServerConfig): SnorkyModuleOptions {
     },
     backend: { path: backend.path, host: backend.host, port: backend.port, apiKeys: apiKeysOf(config) },
     maxFrameSize: config.maxFrameSize,
+    maxJsonDepth: config.maxJsonDepth,
     cluster: config.cluster,
     metrics: config.metrics,
     operations: config.operations ? { ...config.operations } : undefined,

@@ -99,6 +99,8 @@ export class ServerConfig {
   @IsOptional() @ValidateNested() @Type(() => FrontendConfig) frontend: FrontendConfig = new FrontendConfig();
   @IsOptional() @ValidateNested() @Type(() => BackendConfig) backend: BackendConfig = new BackendConfig();
   @IsOptional() @IsInt() @Min(1) maxFrameSize?: number;
+  /** Deepest nesting of objects/arrays in a frame (default 64); capped so replies can still be serialized. */
+  @IsOptional() @IsInt() @Min(4) @Max(1000) maxJsonDepth?: number;
   @IsOptional() @ValidateNested() @Type(() => ClusterConfig) cluster?: ClusterConfig;
   @IsOptional() @ValidateNested() @Type(() => OperationsConfig) operations?: OperationsConfig;
   /** Prometheus metrics (default true). */

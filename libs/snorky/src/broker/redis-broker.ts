@@ -2,7 +2,7 @@ import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/c
 import { randomUUID } from 'crypto';
 import Redis, { RedisOptions } from 'ioredis';
 import type { Frame } from '../protocol/envelope';
-import { BroadcastOnce, Broker } from './broker';
+import { BroadcastOnce, Broker, frameOf, FrameSource } from './broker';
 import { BrokerUnavailableError } from './broker-unavailable.error';
 import { DEFAULT_JOURNAL_MAX_ENTRIES, JournalOptions, JournalPosition } from './journal';
 import { JournalCursor } from './journal-cursor';
@@ -161,9 +161,9 @@ export class RedisBroker extends Broker implements OnApplicationBootstrap, OnApp
 
   // ---- fan-out ------------------------------------------------------------------------------
 
-  async publish(topic: string, frame: Frame): Promise<void> {
+  async publish(topic: string, frame: FrameSource): Promise<void> {
     try {
-      await this.publisher.publish(this.topicChannel(topic), frame);
+      await this.publisher.publish(this.topicChannel(topic), frameOf(frame));
     } catch (err) {
       throw this.unavailable(err);
     }

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Client } from '../client/client';
 import type { DropReason } from '../metrics/node-stats';
-import { RateLimitedLog } from './rate-limited-log';
+import { RateLimitedLog } from '../logging/rate-limited-log';
 
 const log = new RateLimitedLog(new Logger('SnorkyDroppedFrames'), 'dropped frames');
 

@@ -9,7 +9,7 @@ import { DEFAULT_MAX_JSON_DEPTH } from '../protocol/json-value';
 import type { DropReason } from '../metrics/node-stats';
 import type { SnorkyMetrics } from '../metrics/snorky-metrics';
 import { dropFrame } from './drop-frame';
-import { failureLog } from './rate-limited-log';
+import { failureLog } from '../logging/failure-log';
 
 /**
  * The services of one side (frontend or backend), by name. Transports hand it raw frames;

@@ -105,10 +105,13 @@ export class WebSocketClient implements Client {
     return this.tcp.remoteAddress;
   }
 
-  /** Sends a close frame (after what is queued); a client that does not answer in a second is cut. */
-  close(code: number, reason: string): void {
+  /**
+   * Sends a close frame (after what is queued); a client that has not answered after `graceMs` (it may
+   * still be reading its queue) is cut.
+   */
+  close(code: number, reason: string, graceMs = CLOSE_GRACE_MS): void {
     if (this.socket.readyState === this.socket.OPEN) this.socket.close(code, reason);
-    this.closeTimer ??= setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS);
+    this.closeTimer ??= setTimeout(() => this.socket.terminate(), graceMs);
   }
 
   /** The socket closed: nothing of this client may keep a timer alive. */

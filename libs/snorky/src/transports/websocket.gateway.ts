@@ -166,7 +166,8 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
           }),
       ),
     );
-    for (const client of open) client.close(SHUTDOWN_CLOSE_CODE, 'Server shutting down');
+    // The drain's bound, not the usual 1 s grace: a client may need the time to read what is queued for it.
+    for (const client of open) client.close(SHUTDOWN_CLOSE_CODE, 'Server shutting down', Math.max(0, waitMs));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([closed, new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, waitMs))))]);
     clearTimeout(timer);

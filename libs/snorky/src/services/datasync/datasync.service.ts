@@ -1,7 +1,7 @@
 import { Inject, Optional } from '@nestjs/common';
 import type { Client } from '../../client/client';
 import { encodeEnvelope } from '../../protocol/envelope';
-import { failureLog } from '../../registry/rate-limited-log';
+import { failureLog } from '../../logging/failure-log';
 import { RpcCommand } from '../../rpc/rpc-command.decorator';
 import { RpcRequest } from '../../rpc/rpc-request';
 import { RpcService } from '../../rpc/rpc.service';

@@ -109,13 +109,14 @@ export class PubSubService extends RpcService {
     await this.publishOn(topic, channel, message);
   }
 
-  /** Publishes regardless of policy (the backend path). Serialized once for all subscribers. */
+  /** Publishes regardless of policy (the backend path). Serialized once for all subscribers, or never if there are none. */
   publishToChannel(channel: unknown, message: unknown): Promise<void> {
     return this.publishOn(this.topicOf(channel), channel, message);
   }
 
+  /** Serialized once for all subscribers, or never if this single node has none (a thunk). */
   private publishOn(topic: string, channel: unknown, message: unknown): Promise<void> {
-    const frame = encodeEnvelope(this.name, { type: 'message', channel, message });
+    const frame = () => encodeEnvelope(this.name, { type: 'message', channel, message });
     if (this.stats) this.stats.publications++;
     return this.broker.publish(topic, frame);
   }
