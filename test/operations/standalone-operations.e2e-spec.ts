@@ -215,6 +215,25 @@ describe('standalone server: metrics, health, admin, JSON logs', () => {
   });
 });
 
+describe('standalone server: refusals by the connection cap', () => {
+  it('counts and logs a connection refused for the cap as reason "limit"', async () => {
+    const server = await startStandaloneServer({ limits: { maxConnections: 1 }, services: [{ type: 'pubsub', name: 'pubsub' }] });
+    const first = await TestSocket.open(server.frontendUrl);
+    try {
+      const refused = new WebSocket(server.frontendUrl);
+      const status = await new Promise<number>((resolve) => refused.once('unexpected-response', (_req, res) => resolve(res.statusCode!)));
+      expect(status).toBe(503);
+      const text = await (await fetch(operationsUrl(server.backendUrl, '/metrics'))).text();
+      expect(sample(text, 'snorky_connections_refused_total', { reason: 'limit' })).toBe(1);
+      expect(sample(text, 'snorky_connections_refused_total', { reason: 'draining' })).toBe(0);
+      await eventually(async () => expect(server.output()).toMatch(/refused a connection \(limit\): Too many connections \(websocket, 127\.0\.0\.1\)/));
+    } finally {
+      await first.close();
+      await server.stop();
+    }
+  });
+});
+
 describe('standalone server: operations paths are configurable', () => {
   it('serves them where the config says, and not where it says false', async () => {
     const server = await startStandaloneServer({
