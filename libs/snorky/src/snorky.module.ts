@@ -1,7 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { Broker } from './broker/broker';
-import { brokerProvider } from './broker/broker.provider';
+import { brokerProvider, rosterProvider } from './broker/broker.provider';
+import { Roster } from './broker/roster';
 import { ServiceExplorer } from './registry/service-explorer';
 import { SnorkyRegistries } from './registry/snorky-registries';
 import {
@@ -27,6 +28,7 @@ import { DealerExplorer } from './services/datasync/dealer-explorer';
   imports: [DiscoveryModule],
   providers: [
     brokerProvider,
+    rosterProvider,
     SnorkyRegistries,
     ServiceExplorer,
     // after ServiceExplorer: dealers attach to DataSync services registered by it
@@ -38,7 +40,7 @@ import { DealerExplorer } from './services/datasync/dealer-explorer';
     BackendEndpoint,
     ApiKeyGuard,
   ],
-  exports: [Broker, SnorkyRegistries, EndpointListeners, SNORKY_OPTIONS, DataSyncPublisher],
+  exports: [Broker, Roster, SnorkyRegistries, EndpointListeners, SNORKY_OPTIONS, DataSyncPublisher],
 })
 export class SnorkyModule extends SnorkyConfigurableModule {
   static forRoot(options: typeof SNORKY_OPTIONS_TYPE): DynamicModule {

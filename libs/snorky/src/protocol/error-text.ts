@@ -1,4 +1,4 @@
-/** Error texts the server produces by itself (PROTOCOL §2–§4). Clients match on them: never reword. */
+/** Error texts the server produces by itself (PROTOCOL §2–§4, §8–§10). Clients match on them: never reword. */
 export const ErrorText = {
   UnknownCommand: 'Unknown command',
   InvalidParams: 'Invalid params',
@@ -8,4 +8,18 @@ export const ErrorText = {
   NotAuthorized: 'Not authorized',
   /** The cluster's Redis is unreachable right now (cluster mode only); retrying later succeeds. */
   ServiceUnavailable: 'Service unavailable',
+  // Messaging (§8)
+  NameAlreadyRegistered: 'Name already registered',
+  NameNotAllowed: 'Name not allowed',
+  UnknownParticipant: 'Unknown participant',
+  InvalidParticipant: 'Invalid participant',
+  InvalidSender: 'Invalid sender',
+  UnknownDestination: 'Unknown destination',
+  // Chat and Cursors (§9, §10)
+  NotAuthenticated: 'Not authenticated',
+  AlreadyJoined: 'Already joined',
+  NotJoined: 'Not joined',
+  ReusedHandle: 'Reused handle',
+  TooManyCursors: 'Too many cursors',
+  NoSuchCursor: 'No such cursor',
 } as const;

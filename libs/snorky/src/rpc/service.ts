@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Broker } from '../broker/broker';
+import type { Roster } from '../broker/roster';
 import type { Client } from '../client/client';
 import { encodeEnvelope } from '../protocol/envelope';
 import type { RegistrySide } from './metadata';
@@ -9,6 +10,8 @@ export interface ServiceContext {
   name: string;
   registry: RegistrySide;
   broker: Broker;
+  /** Cluster-wide holds (names, members, cursors); in memory on a single node. */
+  roster: Roster;
 }
 
 /**
@@ -20,6 +23,7 @@ export abstract class Service {
   name: string;
   registry: RegistrySide;
   broker: Broker;
+  roster: Roster;
   protected logger = new Logger(this.constructor.name);
 
   /** Called once by the registry before any message arrives. */
@@ -27,6 +31,7 @@ export abstract class Service {
     this.name = context.name;
     this.registry = context.registry;
     this.broker = context.broker;
+    this.roster = context.roster;
     this.logger = new Logger(`${this.constructor.name}(${context.name})`);
     this.onAttach();
   }
