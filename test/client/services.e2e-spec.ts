@@ -93,9 +93,9 @@ describe('client Messaging, Chat, Cursors', () => {
     await annLaptop.read({ channel: 'lobby' });
     expect(await readByPhone).toMatchObject({ type: 'read', channel: 'lobby' });
 
-    const restored = nextEvent(bobChat.channelsRestored, 5000, 'channelsRestored');
+    const restored = [bobChat, annPhone, annLaptop].map((chat) => nextEvent(chat.channelsRestored, 5000, 'channelsRestored'));
     await restartServer();
-    expect((await restored).restored).toEqual(['lobby']);
+    for (const event of await Promise.all(restored)) expect(event.restored).toEqual(['lobby']);
     await waitFor(() => bobChat.members('lobby').length === 2, 'ann back in bob\'s list after every client rejoined');
     await annPhone.leave({ channel: 'lobby' });
     await annLaptop.leave({ channel: 'lobby' });

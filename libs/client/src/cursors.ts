@@ -134,11 +134,14 @@ export class CursorDocument {
     }
   }
 
-  /** @internal After a reconnect: the others' cursors as the server has them now; own ones created again. */
-  restore(cursors: CursorData[]): Promise<unknown> {
+  /**
+   * @internal After a reconnect: the others' cursors as the server has them now; own ones created again.
+   * `stale`: the handles known before the rejoin (a cursorAdded arriving before the join's reply is fresh).
+   */
+  restore(cursors: CursorData[], stale: Set<number>): Promise<unknown> {
     const fresh = new Map(cursors.map((c) => [c.publicHandle, c]));
     for (const old of this.foreignCursors) {
-      if (!fresh.has(old.publicHandle)) this.apply({ type: 'cursorRemoved', cursor: old });
+      if (stale.has(old.publicHandle) && !fresh.has(old.publicHandle)) this.apply({ type: 'cursorRemoved', cursor: old });
     }
     for (const c of cursors) {
       const known = this.foreignCursors.some((f) => f.publicHandle === c.publicHandle);
@@ -215,15 +218,16 @@ export class Cursors extends RpcService<CursorsCommands> {
     if (documents.length === 0) return;
     const restored: CursorDocument[] = [];
     const failed: { document: CursorDocument; error: Error }[] = [];
-    const attempts = documents.map((document) =>
-      this.call('join', { document: document.name }).then(
-        (joined) => document.restore(joined.cursors).then(() => restored.push(document)),
+    const attempts = documents.map((document) => {
+      const stale = new Set(document.foreignCursors.map((c) => c.publicHandle));
+      return this.call('join', { document: document.name }).then(
+        (joined) => document.restore(joined.cursors, stale).then(() => restored.push(document)),
         (error: Error) => {
           if (error instanceof RpcCallError) this.documents.delete(stableStringify(document.name));
           failed.push({ document, error });
         },
-      ),
-    );
+      );
+    });
     Promise.all(attempts).then(() => this.documentsRestored.dispatch({ restored, failed }));
   }
 
