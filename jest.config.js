@@ -4,13 +4,8 @@ module.exports = {
   roots: ['<rootDir>/libs', '<rootDir>/apps', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest'] },
-  moduleNameMapper: {
-    '^@snorky/nest$': '<rootDir>/libs/snorky/src',
-    '^@snorky/nest/(.*)$': '<rootDir>/libs/snorky/src/$1',
-    '^@snorky/client$': '<rootDir>/libs/client/src',
-    '^@snorky/client/(.*)$': '<rootDir>/libs/client/src/$1',
-    '^@snorky/backend$': '<rootDir>/libs/backend/src',
-    '^@snorky/backend/(.*)$': '<rootDir>/libs/backend/src/$1',
-  },
+  // @snorky/* resolve through the workspace links to their TypeScript sources (the "@snorky/source"
+  // export condition), so the suites need no build; the fresh-project tests under test/packages use dist/.
+  testEnvironmentOptions: { customExportConditions: ['@snorky/source', 'node', 'node-addons'] },
   testTimeout: 30000,
 };

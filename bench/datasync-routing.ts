@@ -1,9 +1,10 @@
-import { DataSyncEngine } from '@snorky/nest/services/datasync/datasync-engine';
-import { FilterDealer } from '@snorky/nest/services/datasync/dealers/filter.dealer';
-import { SimpleDealer } from '@snorky/nest/services/datasync/dealers/simple.dealer';
-import { NaiveFilterMatcher, ScanFilterMatcher } from '@snorky/nest/services/datasync/filter/filter-index';
-import { Delta } from '@snorky/nest/services/datasync/delta';
-import { SubscriptionItem } from '@snorky/nest/services/datasync/subscription';
+// Internals of @snorky/nest (not exported by the package), imported from its sources.
+import { DataSyncEngine } from '../libs/snorky/src/services/datasync/datasync-engine';
+import { FilterDealer } from '../libs/snorky/src/services/datasync/dealers/filter.dealer';
+import { SimpleDealer } from '../libs/snorky/src/services/datasync/dealers/simple.dealer';
+import { NaiveFilterMatcher, ScanFilterMatcher } from '../libs/snorky/src/services/datasync/filter/filter-index';
+import { Delta } from '../libs/snorky/src/services/datasync/delta';
+import { SubscriptionItem } from '../libs/snorky/src/services/datasync/subscription';
 
 /** The filter dealer as the original did it: every raw filter interpreted against every object. */
 class NaiveTasks extends FilterDealer {

@@ -24,10 +24,12 @@ describe('client build', () => {
 
   it('prints the bundle size and writes every output', () => {
     expect(output).toMatch(/browser bundle .*snorky\.min\.js: [\d.]+ KiB minified, [\d.]+ KiB gzipped/);
-    for (const file of ['esm/index.js', 'esm/rxjs.js', 'esm/angularjs.js', 'cjs/index.js', 'cjs/rxjs.js', 'cjs/angularjs.js', 'types/index.d.ts', 'types/rxjs.d.ts', 'snorky.min.js']) {
+    for (const file of ['esm/index.js', 'esm/rxjs.js', 'esm/angularjs.js', 'cjs/index.js', 'cjs/rxjs.js', 'cjs/angularjs.js', 'cjs/index.d.ts', 'cjs/rxjs.d.ts', 'esm/index.d.ts', 'esm/rxjs.d.ts', 'snorky.min.js']) {
       expect(fs.existsSync(path.join(DIST, file))).toBe(true);
     }
-    expect(fs.readFileSync(path.join(DIST, 'types/index.d.ts'), 'utf8')).toContain('rpcConnector');
+    expect(fs.readFileSync(path.join(DIST, 'cjs/index.d.ts'), 'utf8')).toContain('rpcConnector');
+    // Node's ESM resolution (TypeScript's nodenext) needs the extensions spelled out.
+    expect(fs.readFileSync(path.join(DIST, 'esm/index.d.ts'), 'utf8')).toMatch(/from ['"]\.\/[\w/-]+\.js['"]/);
   });
 
   it('keeps Node-only modules out of the library and the bundle', () => {

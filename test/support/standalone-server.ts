@@ -10,10 +10,10 @@ let built = false;
 /** The standalone server as users run it (`npm run server`): compiled to dist/, no transpiler hook. */
 function serverCommand(configFile: string): string[] {
   if (!built) {
-    execFileSync(process.execPath, ['scripts/build-server.js', '--quiet'], { cwd: ROOT, stdio: 'inherit' });
+    execFileSync(process.execPath, ['scripts/build-packages.js', '@snorky/server', '--no-types', '--quiet'], { cwd: ROOT, stdio: 'inherit' });
     built = true;
   }
-  return ['--enable-source-maps', 'dist/apps/server/src/main.js', '--config', configFile];
+  return ['--enable-source-maps', 'apps/server/dist/cjs/main.js', '--config', configFile];
 }
 
 export interface StandaloneServer {

@@ -1,9 +1,8 @@
 #!/usr/bin/env node
 /**
  * Builds @snorky/client into libs/client/dist:
- *   esm/    ES modules (bundled per entry with shared chunks, so Node ESM can load them)
- *   cjs/    CommonJS, one file per source file
- *   types/  declarations (tsc -p libs/client/tsconfig.build.json)
+ *   esm/    ES modules (bundled per entry with shared chunks, so Node ESM can load them) + declarations
+ *   cjs/    CommonJS, one file per source file + declarations (tsc -p libs/client/tsconfig.build.json)
  *   snorky.min.js  the browser bundle: an IIFE setting the global `Snorky`
  * Tests require() `buildBrowserBundle` to (re)build just the bundle.
  */
@@ -12,6 +11,7 @@ const fs = require('fs');
 const zlib = require('zlib');
 const { execFileSync } = require('child_process');
 const esbuild = require('esbuild');
+const { copyDeclarationsAsEsm } = require('../../../scripts/esm-specifiers');
 
 const root = path.resolve(__dirname, '..');
 const src = path.join(root, 'src');
@@ -72,6 +72,7 @@ async function buildModules() {
 function buildTypes() {
   const tsc = require.resolve('typescript/bin/tsc');
   execFileSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  copyDeclarationsAsEsm(path.join(dist, 'cjs'), path.join(dist, 'esm'), src);
 }
 
 function kib(bytes) {
@@ -83,7 +84,7 @@ async function main() {
   await buildModules();
   buildTypes();
   const bundle = await buildBrowserBundle();
-  console.log(`@snorky/client ${version} built in ${path.relative(process.cwd(), dist)}/ (esm, cjs, types)`);
+  console.log(`@snorky/client ${version} built in ${path.relative(process.cwd(), dist)}/ (esm, cjs, declarations)`);
   console.log(`browser bundle ${path.relative(process.cwd(), bundle.outfile)}: ${kib(bundle.bytes)} minified, ${kib(bundle.gzipBytes)} gzipped (${bundle.bytes} / ${bundle.gzipBytes} bytes)`);
 }
 

@@ -9,5 +9,9 @@ export const {
 } = new ConfigurableModuleBuilder<SnorkyModuleOptions>()
   .setClassMethodName('forRoot')
   // The backend path is a route, fixed when the module is declared, so forRootAsync takes it as an extra.
-  .setExtras({ backendPath: undefined as string | undefined, isGlobal: true }, (definition) => definition)
+  // isGlobal: feature modules inject DataSyncPublisher, the broker… without importing SnorkyModule.
+  .setExtras({ backendPath: undefined as string | undefined, isGlobal: false }, (definition, extras) => ({
+    ...definition,
+    global: extras.isGlobal,
+  }))
   .build();

@@ -1,9 +1,9 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { WsAdapter } from '@nestjs/platform-ws';
 import type { IncomingMessage, Server } from 'http';
+import type { Duplex } from 'stream';
 import type { Socket } from 'net';
-import type { WebSocket, WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { dropFrame } from '../registry/drop-frame';
 import { SnorkyRegistries } from '../registry/snorky-registries';
 import { SNORKY_OPTIONS } from '../snorky.module-definition';
@@ -16,14 +16,16 @@ import { WebSocketClient } from './websocket-client';
 const HARD_FRAME_CAP_FACTOR = 16;
 
 /**
- * The frontend registry over WebSocket, on @nestjs/platform-ws's WsAdapter (path dispatch on a shared
- * or own HTTP server). Turns frames into (client, frame) for the registry; knows nothing of services.
+ * The frontend registry over WebSocket: a `ws` server taking the upgrades for its path on a shared or
+ * own HTTP server. Turns frames into (client, frame) for the registry; knows nothing of services.
+ * `ws` directly rather than @nestjs/platform-ws's WsAdapter: that package is versioned with Nest, and as a
+ * peer `^11 || ^12` npm installs its newest (Nest 12) into a Nest 11 app and the install fails (ERESOLVE).
  */
 @Injectable()
 export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('SnorkyWebSocketGateway');
-  private adapter?: WsAdapter;
   private wss?: WebSocketServer;
+  private detachUpgrades?: () => void;
   private pingTimer?: NodeJS.Timeout;
   private readonly clients = new Set<WebSocketClient>();
 
@@ -43,19 +45,23 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
         : this.adapterHost.httpAdapter.getHttpServer();
     const maxFrameSize = this.options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
     const allowedOrigins = frontend.allowedOrigins;
-    this.adapter = new WsAdapter(server);
-    this.wss = this.adapter.create(0, {
-      path: frontend.path ?? '/ws',
+    const path = frontend.path ?? '/ws';
+    const wss = new WebSocketServer({
+      noServer: true,
       maxPayload: Math.max(16 * 1024 * 1024, maxFrameSize * HARD_FRAME_CAP_FACTOR),
       perMessageDeflate: false,
       verifyClient: allowedOrigins
         ? (info: { origin: string }, done: (ok: boolean, code?: number, message?: string) => void) =>
             allowedOrigins.includes(info.origin) ? done(true) : done(false, 403, 'Origin not allowed')
         : undefined,
-    }) as WebSocketServer;
-    this.adapter.bindClientConnect(this.wss, (socket: WebSocket, request: IncomingMessage) =>
-      this.onConnection(socket, request),
-    );
+    });
+    wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
+      socket.on('error', (err) => this.logger.error(err));
+      this.onConnection(socket, request);
+    });
+    wss.on('error', (err) => this.logger.error(err));
+    this.wss = wss;
+    this.detachUpgrades = takeUpgrades(server, path, wss);
     // SockJS installs after the WebSocket upgrade handler so it can hand on what is not its own.
     if (frontend.sockjsPrefix) this.sockjs.install(server, frontend.sockjsPrefix, allowedOrigins);
     this.startPing(frontend.pingInterval ?? DEFAULT_PING_INTERVAL);
@@ -64,10 +70,12 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
   /** Before the app's HTTP server closes: it would wait forever for the upgraded sockets. */
   async beforeApplicationShutdown(): Promise<void> {
     if (this.pingTimer) clearInterval(this.pingTimer);
-    if (this.adapter && this.wss) {
-      await this.adapter.close(this.wss);
-      await this.adapter.dispose();
-    }
+    this.detachUpgrades?.();
+    const wss = this.wss;
+    if (!wss) return;
+    const closed = new Promise<void>((resolve) => wss.close(() => resolve()));
+    for (const socket of wss.clients) socket.terminate();
+    await closed;
   }
 
   private onConnection(socket: WebSocket, request: IncomingMessage): void {
@@ -108,5 +116,29 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
       }
     }, intervalSeconds * 1000);
     this.pingTimer.unref();
+  }
+}
+
+/**
+ * Hands the upgrades for `path` to `wss`. Another path is left to the app's other upgrade listeners (its
+ * own gateways); when there are none, it is answered 404 so the client is not left hanging.
+ */
+function takeUpgrades(server: Server, path: string, wss: WebSocketServer): () => void {
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (pathnameOf(request) === path) {
+      wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+    } else if (server.listenerCount('upgrade') === 1) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    }
+  };
+  server.on('upgrade', onUpgrade);
+  return () => server.off('upgrade', onUpgrade);
+}
+
+function pathnameOf(request: IncomingMessage): string {
+  try {
+    return new URL(request.url ?? '/', 'ws://localhost').pathname;
+  } catch {
+    return '';
   }
 }
