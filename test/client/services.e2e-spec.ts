@@ -1,28 +1,18 @@
-import { Chat, Cursors, Messaging, RpcService, Snorky, type ChatPresence } from '@snorky/client';
-import { SERVICE_PROVIDERS } from '../services/support/test-services';
+import { Chat, Cursors, Messaging, Snorky, type ChatPresence } from '@snorky/client';
+import { QueryAuthenticator, SERVICE_PROVIDERS, urlAs } from '../services/support/test-services';
 import { connectClient, createClient, nextEvent, record, startClientTestServer, waitFor, type ClientTestServer } from './support/client-server';
 
-/** TEST ONLY until the identity connector lands: logs in again after every reconnect, before the others restore. */
-class TestLogin extends RpcService {
-  identity: unknown;
-  login(identity: unknown): Promise<unknown> {
-    this.identity = identity;
-    return this.call('login', { identity });
-  }
-  override handleReconnected(): void {
-    if (this.identity !== undefined) this.call('login', { identity: this.identity }).catch(() => undefined);
-  }
-}
+const SERVICES = { messaging: Messaging, chat: Chat, cursors: Cursors };
+const PROVIDERS = [...SERVICE_PROVIDERS, QueryAuthenticator];
+const FRONTEND = { authenticator: QueryAuthenticator };
 
-const SERVICES = { testlogin: TestLogin, messaging: Messaging, chat: Chat, cursors: Cursors };
-
-/** The Messaging, Chat and Cursors connectors against the real services (PROTOCOL §8–§10), reconnects included. */
+/** The Messaging, Chat and Cursors connectors (identity from the app's authenticator, PROTOCOL §7) against the real services (PROTOCOL §8–§10), reconnects included. */
 describe('client Messaging, Chat, Cursors', () => {
   let server: ClientTestServer;
   const clients: Snorky<any>[] = [];
 
   beforeEach(async () => {
-    server = await startClientTestServer(0, { providers: SERVICE_PROVIDERS });
+    server = await startClientTestServer(0, { providers: PROVIDERS, frontend: FRONTEND });
   });
   afterEach(async () => {
     for (const client of clients.splice(0)) client.disconnect();
@@ -30,9 +20,9 @@ describe('client Messaging, Chat, Cursors', () => {
   });
 
   async function client(identity?: unknown, options = {}): Promise<Snorky<typeof SERVICES>> {
-    const snorky = await connectClient(server.wsUrl, SERVICES, options);
+    // The identity travels in the handshake (the app's authenticator reads it), so a reconnect keeps it.
+    const snorky = await connectClient(identity === undefined ? server.wsUrl : urlAs(server.wsUrl, identity), SERVICES, options);
     clients.push(snorky);
-    if (identity !== undefined) await snorky.services.testlogin.login(identity);
     return snorky;
   }
 
@@ -40,7 +30,7 @@ describe('client Messaging, Chat, Cursors', () => {
     const port = server.port;
     await server.close();
     await new Promise((r) => setTimeout(r, 100));
-    server = await startClientTestServer(port, { providers: SERVICE_PROVIDERS });
+    server = await startClientTestServer(port, { providers: PROVIDERS, frontend: FRONTEND });
   }
 
   it('Messaging: typed commands, messageReceived; names registered again after a reconnect, or reported lost', async () => {

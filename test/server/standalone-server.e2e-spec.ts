@@ -83,7 +83,7 @@ describe('standalone server config errors', () => {
     ['no API key anywhere', { services: [] }, /backend\.apiKey: no API key.*SNORKY_API_KEY/s],
     ['an unknown top-level key', { backend: { apiKey: 'k' }, services: [], frontned: {} }, /Invalid config: frontned: unknown key/],
     ['a bad port', { frontend: { port: 'eighty' }, backend: { apiKey: 'k' }, services: [] }, /Invalid config: frontend\.port:/],
-    ['an unknown service type', { backend: { apiKey: 'k' }, services: [{ type: 'whiteboard', name: 'c' }] }, /services\[0\]\.type must be one of pubsub, datasync, messaging, chat, cursors/],
+    ['an unknown service type', { backend: { apiKey: 'k' }, services: [{ type: 'whiteboard', name: 'c' }] }, /services\[0\]\.type must be one of pubsub, datasync, messaging, chat, cursors, identity/],
     ['a bad service key', { backend: { apiKey: 'k' }, services: [{ type: 'pubsub', name: 'p', frontendPublish: 'no' }] }, /services\[0\]\.frontendPublish:/],
     ['an unknown service key', { backend: { apiKey: 'k' }, services: [{ type: 'pubsub', name: 'p', colour: 1 }] }, /services\[0\]\.colour: unknown key/],
     ['a duplicate service name', { backend: { apiKey: 'k' }, services: [{ type: 'pubsub', name: 'p' }, { type: 'pubsub', name: 'p' }] }, /"p" is used twice/],

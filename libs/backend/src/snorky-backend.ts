@@ -4,12 +4,15 @@ import { Envelope, SnorkyHttpTransport, SnorkyHttpTransportOptions, SnorkyTransp
 
 export const DEFAULT_DATASYNC_SERVICE = 'datasync_backend';
 export const DEFAULT_PUBSUB_SERVICE = 'pubsub_backend';
+export const DEFAULT_IDENTITY_SERVICE = 'identity_backend';
 
 export interface SnorkyBackendOptions extends SnorkyHttpTransportOptions {
   /** Backend DataSync service for publishDeltas / authorizeSubscription; default `datasync_backend`. */
   datasyncService?: string;
   /** Backend PubSub service for publish; default `pubsub_backend`. */
   pubsubService?: string;
+  /** Backend identity service for authorizeIdentity; default `identity_backend`. */
+  identityService?: string;
 }
 
 /**
@@ -26,12 +29,17 @@ export class SnorkyBackend implements DeltaPublisher, SubscriptionAuthorizer {
   readonly transport: SnorkyTransport;
   readonly datasyncService: string;
   readonly pubsubService: string;
+  readonly identityService: string;
 
-  constructor(transportOrOptions: SnorkyTransport | SnorkyBackendOptions, services: { datasyncService?: string; pubsubService?: string } = {}) {
+  constructor(
+    transportOrOptions: SnorkyTransport | SnorkyBackendOptions,
+    services: { datasyncService?: string; pubsubService?: string; identityService?: string } = {},
+  ) {
     const options = isTransport(transportOrOptions) ? services : { ...transportOrOptions, ...services };
     this.transport = isTransport(transportOrOptions) ? transportOrOptions : new SnorkyHttpTransport(transportOrOptions);
     this.datasyncService = options.datasyncService ?? DEFAULT_DATASYNC_SERVICE;
     this.pubsubService = options.pubsubService ?? DEFAULT_PUBSUB_SERVICE;
+    this.identityService = options.identityService ?? DEFAULT_IDENTITY_SERVICE;
   }
 
   /** Sends a bare envelope and resolves with the reply envelope. */
@@ -68,6 +76,18 @@ export class SnorkyBackend implements DeltaPublisher, SubscriptionAuthorizer {
     const token = await this.call(service, 'authorizeSubscription', { items });
     if (typeof token !== 'string') {
       throw new SnorkyTransportError(`authorizeSubscription answered a ${typeof token}, not a token`);
+    }
+    return token;
+  }
+
+  /**
+   * Identity `authorizeIdentity` (PROTOCOL §7): resolves with a token the page presents to the
+   * frontend `identity` service (`authenticate`); valid `ttl` seconds (default: the server's, 3600).
+   */
+  async authorizeIdentity(identity: unknown, ttl?: number, service: string = this.identityService): Promise<string> {
+    const token = await this.call(service, 'authorizeIdentity', ttl === undefined ? { identity } : { identity, ttl });
+    if (typeof token !== 'string') {
+      throw new SnorkyTransportError(`authorizeIdentity answered a ${typeof token}, not a token`);
     }
     return token;
   }

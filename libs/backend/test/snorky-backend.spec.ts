@@ -153,6 +153,23 @@ describe('SnorkyBackend over HTTP', () => {
     expect(peer.bodies().map((b) => b.service)).toEqual(['ds2', 'ps2', 'ds3']);
   });
 
+  it('authorizeIdentity sends the identity (and ttl when given) to identity_backend and resolves with the token', async () => {
+    peer.answer = rpcReply({ type: 'response', data: 'tok-1' });
+    const snorky = backend();
+    await expect(snorky.authorizeIdentity({ id: 7, name: 'ann' })).resolves.toBe('tok-1');
+    await expect(snorky.authorizeIdentity('bob', 60)).resolves.toBe('tok-1');
+    await snorky.authorizeIdentity(1, undefined, 'staff_identity');
+    await new SnorkyBackend({ url: peer.url, key: 'k', identityService: 'id2' }).authorizeIdentity(2);
+    expect(peer.bodies()).toEqual([
+      { service: 'identity_backend', message: { command: 'authorizeIdentity', params: { identity: { id: 7, name: 'ann' } } } },
+      { service: 'identity_backend', message: { command: 'authorizeIdentity', params: { identity: 'bob', ttl: 60 } } },
+      { service: 'staff_identity', message: { command: 'authorizeIdentity', params: { identity: 1 } } },
+      { service: 'id2', message: { command: 'authorizeIdentity', params: { identity: 2 } } },
+    ]);
+    peer.answer = rpcReply({ type: 'response', data: { not: 'a token' } });
+    await expect(snorky.authorizeIdentity('ann')).rejects.toBeInstanceOf(SnorkyTransportError);
+  });
+
   it('refuses a token that is not a string', async () => {
     peer.answer = rpcReply({ type: 'response', data: 42 });
     await expect(backend().authorizeSubscription([])).rejects.toBeInstanceOf(SnorkyTransportError);

@@ -138,6 +138,30 @@ class TransportContract(object):
         self.assertIn('"command": "cmd"', text)
         self.assertNotIn("swordfish", text)
 
+    def test_authorize_identity_sends_identity_and_ttl_and_returns_the_token(self):
+        self.fake.answer = rpc_response("tok-1")
+        backend = self.backend()
+        self.assertEqual(backend.authorize_identity({"id": 7, "name": "ann"}), "tok-1")
+        self.assertEqual(backend.authorize_identity("bob", ttl=60), "tok-1")
+        backend.authorize_identity(1, service="other_identity_backend")
+        self.assertEqual(self.fake.bodies(), [
+            {"service": "identity_backend",
+             "message": {"command": "authorizeIdentity", "params": {"identity": {"id": 7, "name": "ann"}}}},
+            {"service": "identity_backend",
+             "message": {"command": "authorizeIdentity", "params": {"identity": "bob", "ttl": 60}}},
+            {"service": "other_identity_backend",
+             "message": {"command": "authorizeIdentity", "params": {"identity": 1}}},
+        ])
+
+    def test_authorize_identity_refuses_a_reply_that_is_not_a_token(self):
+        self.fake.answer = rpc_response(42)
+        with self.assertRaises(SnorkyTransportError):
+            self.backend().authorize_identity("ann")
+        self.fake.answer = rpc_error("Invalid params")
+        with self.assertRaises(SnorkyError) as caught:
+            self.backend().authorize_identity(None)
+        self.assertEqual(caught.exception.message, "Invalid params")
+
     def test_several_calls_on_one_transport(self):
         backend = self.backend()
         for i in range(5):

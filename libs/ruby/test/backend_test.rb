@@ -134,6 +134,26 @@ class BackendTest < Minitest::Test
     assert_equal [{ "dealer" => "AllTasks", "query" => nil }, { "dealer" => "ByOwner", "query" => "ann" }], message["params"]["items"]
   end
 
+  def test_authorize_identity_sends_identity_and_ttl_and_returns_the_token
+    @peer.respond { HttpPeer.response("tok-1") }
+    assert_equal "tok-1", @backend.authorize_identity({ id: 7, name: "ann" })
+    req = @peer.next_request.json
+    assert_equal "identity_backend", req["service"]
+    assert_equal({ "command" => "authorizeIdentity", "params" => { "identity" => { "id" => 7, "name" => "ann" } } }, req["message"])
+    @backend.authorize_identity("bob", ttl: 60, service: "staff_identity")
+    req = @peer.next_request.json
+    assert_equal "staff_identity", req["service"]
+    assert_equal({ "identity" => "bob", "ttl" => 60 }, req["message"]["params"])
+  end
+
+  def test_authorize_identity_refuses_a_reply_that_is_not_a_token
+    @peer.respond { HttpPeer.response(42) }
+    assert_raises(Snorky::TransportError) { @backend.authorize_identity("ann") }
+    @peer.respond { HttpPeer.error("Invalid params") }
+    error = assert_raises(Snorky::Error) { @backend.authorize_identity(nil) }
+    assert_equal "Invalid params", error.message
+  end
+
   def test_pubsub_publish_helper
     @backend.publish("news", { "x" => 1 })
     req = @peer.next_request.json

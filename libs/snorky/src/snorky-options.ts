@@ -1,3 +1,6 @@
+import type { Type } from '@nestjs/common';
+import type { SnorkyAuthenticator } from './handshake/snorky-authenticator';
+
 /** Options of `SnorkyModule.forRoot()`. Durations are in seconds, like the protocol states them. */
 export interface FrontendEndpointOptions {
   /** WebSocket path. Default '/ws'. */
@@ -18,6 +21,12 @@ export interface FrontendEndpointOptions {
    * Default 32 MiB.
    */
   maxBufferedBytes?: number;
+  /**
+   * Injectable class deciding who each connection is (PROTOCOL §7): its `authenticate(handshake)`
+   * returns `client.identity`, or throws to refuse the connection (WebSocket: HTTP 401; SockJS:
+   * closed with 4401). Unset: every connection is anonymous until it authenticates with a token.
+   */
+  authenticator?: Type<SnorkyAuthenticator>;
 }
 
 export interface BackendEndpointOptions {

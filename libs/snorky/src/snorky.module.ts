@@ -11,6 +11,7 @@ import {
   SNORKY_OPTIONS_TYPE,
   SnorkyConfigurableModule,
 } from './snorky.module-definition';
+import { ConnectionAuthenticator } from './handshake/connection-authenticator';
 import { ApiKeyGuard } from './transports/api-key.guard';
 import { BackendEndpoint, DEFAULT_BACKEND_PATH } from './transports/backend-endpoint';
 import { createBackendController } from './transports/backend.controller';
@@ -35,6 +36,7 @@ import { DealerExplorer } from './services/datasync/dealer-explorer';
     DealerExplorer,
     DataSyncPublisher,
     EndpointListeners,
+    ConnectionAuthenticator,
     SockJsTransport,
     SnorkyWebSocketGateway,
     BackendEndpoint,

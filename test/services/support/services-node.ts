@@ -4,11 +4,12 @@
  */
 import 'reflect-metadata';
 import { startSnorkyApp } from '../../support/snorky-app';
-import { SERVICE_PROVIDERS } from './test-services';
+import { QueryAuthenticator, SERVICE_PROVIDERS } from './test-services';
 
 async function main(): Promise<void> {
   const server = await startSnorkyApp(SERVICE_PROVIDERS, {
     backend: false,
+    frontend: { authenticator: QueryAuthenticator },
     cluster: { redis: process.env.REDIS_URL!, nodeTimeout: Number(process.env.NODE_TIMEOUT ?? 1.5), heartbeatInterval: 0.25 },
   });
   process.stdout.write(`listening on ${server.wsUrl}\n`);

@@ -3,7 +3,7 @@ import { join } from 'path';
 import { RedisProcess } from '../../cluster/support/redis-process';
 import { RunningSnorkyApp, startSnorkyApp } from '../../support/snorky-app';
 import { Peer } from './peer';
-import { SERVICE_PROVIDERS } from './test-services';
+import { QueryAuthenticator, SERVICE_PROVIDERS, urlAs } from './test-services';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -17,11 +17,6 @@ export interface ServicesSetup {
   member(node: number, identity: unknown): Promise<Peer>;
 }
 
-/** Gives `peer` an identity (PROTOCOL §7). */
-export async function authenticate(peer: Peer, identity: unknown): Promise<void> {
-  await peer.call('testlogin', 'login', { identity });
-}
-
 function withPeers(label: string, nodeCount: number, url: (i: number) => string): ServicesSetup & { closePeers(): Promise<void> } {
   const peers: Peer[] = [];
   const setup = {
@@ -32,9 +27,10 @@ function withPeers(label: string, nodeCount: number, url: (i: number) => string)
       peers.push(peer);
       return peer;
     },
+    /** Authenticated by the app's authenticator from the handshake (PROTOCOL §7). */
     async member(node: number, identity: unknown) {
-      const peer = await setup.open(node);
-      await authenticate(peer, identity);
+      const peer = await Peer.open(urlAs(url(node % nodeCount), identity));
+      peers.push(peer);
       return peer;
     },
     async closePeers() {
@@ -49,7 +45,7 @@ export function useOneNode(): ServicesSetup {
   let server: RunningSnorkyApp;
   const setup = withPeers('one node', 1, () => server.wsUrl);
   beforeAll(async () => {
-    server = await startSnorkyApp(SERVICE_PROVIDERS, { backend: false });
+    server = await startSnorkyApp(SERVICE_PROVIDERS, { backend: false, frontend: { authenticator: QueryAuthenticator } });
   });
   afterAll(async () => {
     await setup.closePeers();

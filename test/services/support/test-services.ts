@@ -3,12 +3,10 @@ import {
   ChatService,
   Client,
   CursorsService,
-  IsJsonValue,
   MessagingService,
-  RpcCommand,
-  RpcRequest,
-  RpcService,
   SnorkyService,
+  type SnorkyAuthenticator,
+  type SnorkyHandshake,
 } from '@snorky/nest';
 
 /** The services under test, with policy hooks an app would write: names, channels, documents called "secret*" / "admin*" are refused. */
@@ -36,18 +34,21 @@ export class PolicyCursors extends CursorsService {
   }
 }
 
-class LoginParams {
-  @IsJsonValue() identity: unknown;
-}
-
-/** TEST ONLY, until the identity service lands (PROTOCOL §7): sets the connection's identity. */
+/**
+ * How the test apps authenticate (PROTOCOL §7, a Nest app's authenticator): the identity is the JSON in
+ * the `identity` query parameter of the WebSocket URL; none = anonymous.
+ */
 @Injectable()
-@SnorkyService('testlogin')
-export class TestLogin extends RpcService {
-  @RpcCommand()
-  login({ identity }: LoginParams, req: RpcRequest): void {
-    req.client.identity = identity;
+export class QueryAuthenticator implements SnorkyAuthenticator {
+  authenticate(handshake: SnorkyHandshake): unknown {
+    const identity = handshake.query.identity;
+    return identity === undefined ? null : JSON.parse(identity);
   }
 }
 
-export const SERVICE_PROVIDERS = [PolicyMessaging, PolicyChat, PolicyCursors, TestLogin];
+/** `url` for a connection authenticated as `identity`. */
+export function urlAs(url: string, identity: unknown): string {
+  return `${url}?identity=${encodeURIComponent(JSON.stringify(identity))}`;
+}
+
+export const SERVICE_PROVIDERS = [PolicyMessaging, PolicyChat, PolicyCursors];

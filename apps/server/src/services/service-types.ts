@@ -2,6 +2,7 @@ import { chatServiceType } from './chat.service-type';
 import { cursorsServiceType } from './cursors.service-type';
 import { datasyncServiceType } from './datasync.service-type';
 import { messagingServiceType } from './messaging.service-type';
+import { identityServiceType } from './identity.service-type';
 import { pubsubServiceType } from './pubsub.service-type';
 import type { ServiceType } from './service-type';
 
@@ -12,4 +13,5 @@ export const SERVICE_TYPES: Record<string, ServiceType<any>> = {
   messaging: messagingServiceType,
   chat: chatServiceType,
   cursors: cursorsServiceType,
+  identity: identityServiceType,
 };

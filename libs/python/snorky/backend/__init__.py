@@ -31,12 +31,16 @@ __all__ = [
     "SnorkyError",
     "SnorkyTransportError",
     "DEFAULT_TIMEOUT",
+    "DEFAULT_IDENTITY_SERVICE",
 ]
 
 logger = logging.getLogger("snorky")
 
 DEFAULT_TIMEOUT = 10.0
 """Seconds to wait for Snorky to connect and answer (the original waited forever)."""
+
+DEFAULT_IDENTITY_SERVICE = "identity_backend"
+"""The backend identity service of a default server config (PROTOCOL.md section 7)."""
 
 
 class SnorkyError(Exception):
@@ -176,3 +180,18 @@ class SnorkyBackend(object):
         if kind == "error":
             raise SnorkyError(message.get("message", ""))
         raise SnorkyTransportError("Unexpected reply type from Snorky: %r" % (kind,))
+
+    def authorize_identity(self, identity, ttl=None, service=DEFAULT_IDENTITY_SERVICE):
+        """Vouch for who a page's user is: return a token the page presents to the
+        frontend ``identity`` service (``authenticate``). ``identity`` is any JSON value
+        (e.g. ``{"id": user.pk, "name": user.username}``); the token stays valid ``ttl``
+        seconds (``None``: the server's default, 3600) and can be presented again after a
+        reconnect.
+        """
+        params = {"identity": identity}
+        if ttl is not None:
+            params["ttl"] = ttl
+        token = self.call(service, "authorizeIdentity", **params)
+        if not isinstance(token, str):
+            raise SnorkyTransportError("authorizeIdentity answered %r, not a token" % (token,))
+        return token

@@ -16,6 +16,7 @@ module Snorky
   class Backend
     DEFAULT_DATASYNC_SERVICE = "datasync_backend"
     DEFAULT_PUBSUB_SERVICE = "pubsub_backend"
+    DEFAULT_IDENTITY_SERVICE = "identity_backend"
 
     # Errors that mean "no reply came back"; all become TransportError.
     NETWORK_ERRORS = [
@@ -69,6 +70,21 @@ module Snorky
     # PubSubBackend.publish.
     def publish(channel, message, service: DEFAULT_PUBSUB_SERVICE)
       call(service, "publish", channel: channel, message: message)
+    end
+
+    # IdentityBackend.authorizeIdentity (PROTOCOL.md §7): returns a token (a
+    # String) the page presents to the frontend "identity" service
+    # (authenticate). identity is any JSON value, e.g. { id: user.id };
+    # the token stays valid ttl seconds (nil: the server's default, 3600).
+    def authorize_identity(identity, ttl: nil, service: DEFAULT_IDENTITY_SERVICE)
+      params = { identity: identity }
+      params[:ttl] = ttl unless ttl.nil?
+      token = call(service, "authorizeIdentity", **params)
+      unless token.is_a?(String)
+        raise TransportError.new("Snorky backend at #{@url} answered #{token.inspect} to authorizeIdentity, not a token")
+      end
+
+      token
     end
 
     def inspect

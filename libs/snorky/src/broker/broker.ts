@@ -20,7 +20,8 @@ const LOCAL_EPOCH = 'local';
  * Used as the injection token too (Nest style: an abstract class as token).
  *
  * Besides fan-out, the broker is the little shared memory nodes must agree on: journaled broadcast
- * channels (read back between two positions) and claims (a value put once, taken once, with a TTL).
+ * channels (read back between two positions) and claims (a value put once with a TTL, then taken
+ * once — DataSync tokens — or read until it expires — identity tokens).
  * The base class implements them in memory; a cluster engine shares them between nodes.
  */
 export abstract class Broker {
@@ -151,6 +152,11 @@ export abstract class Broker {
     clearTimeout(claim.timer);
     this.claims.delete(key);
     return claim.value;
+  }
+
+  /** The value under `key`, left in place (claims read by many until their TTL: identity tokens). */
+  async readClaim(key: string): Promise<string | undefined> {
+    return this.claims.get(key)?.value;
   }
 
   // ---- hooks for cluster engines --------------------------------------------------------------

@@ -283,6 +283,14 @@ export class RedisBroker extends Broker implements OnApplicationBootstrap, OnApp
     }
   }
 
+  override async readClaim(key: string): Promise<string | undefined> {
+    try {
+      return (await this.publisher.get(this.prefix + 'claim:' + key)) ?? undefined;
+    } catch (err) {
+      throw this.unavailable(err);
+    }
+  }
+
   // ---- Redis side ---------------------------------------------------------------------------
 
   private topicChannel(topic: string): string {

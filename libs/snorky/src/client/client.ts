@@ -10,7 +10,10 @@ export interface Client {
   readonly id: string;
   readonly transport: TransportKind;
   readonly remoteAddress?: string;
-  /** Free for the application (e.g. the authenticated user); Snorky never reads it. */
+  /**
+   * Who is on the other end (PROTOCOL §7): set by the app's authenticator when the connection opens,
+   * or by the `identity` service's `authenticate(token)`. `undefined` = anonymous.
+   */
   identity?: unknown;
   send(frame: Frame): void;
   /**

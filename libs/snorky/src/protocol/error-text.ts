@@ -6,6 +6,9 @@ export const ErrorText = {
   AlreadySubscribed: 'Already subscribed',
   NotSubscribed: 'Not subscribed',
   NotAuthorized: 'Not authorized',
+  /** Identity (PROTOCOL §7). */
+  TokenMustBeString: 'token must be string',
+  InvalidToken: 'Invalid token',
   /** The cluster's Redis is unreachable right now (cluster mode only); retrying later succeeds. */
   ServiceUnavailable: 'Service unavailable',
   // Messaging (§8)

@@ -1,10 +1,14 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { IncomingMessage, Server, ServerResponse } from 'http';
 import type { Duplex } from 'stream';
 import * as sockjs from 'sockjs';
 import { Client, newClientId, TransportKind } from '../client/client';
 import type { Frame } from '../protocol/envelope';
 import { SnorkyRegistries } from '../registry/snorky-registries';
+import { ConnectionAuthenticator } from '../handshake/connection-authenticator';
+import { SNORKY_OPTIONS } from '../snorky.module-definition';
+import { DEFAULT_MAX_FRAME_SIZE, SnorkyModuleOptions } from '../snorky-options';
+import { authenticateSockJsSession, SockJsHandshakes } from './sockjs-handshake';
 
 class SockJsClient implements Client {
   readonly id = newClientId('sockjs');
@@ -26,7 +30,13 @@ class SockJsClient implements Client {
 export class SockJsTransport {
   private readonly logger = new Logger('SnorkySockJS');
 
-  constructor(private readonly registries: SnorkyRegistries) {}
+  private readonly handshakes = new SockJsHandshakes();
+
+  constructor(
+    private readonly registries: SnorkyRegistries,
+    private readonly authenticator: ConnectionAuthenticator,
+    @Inject(SNORKY_OPTIONS) private readonly options: SnorkyModuleOptions,
+  ) {}
 
   install(server: Server, prefix: string, allowedOrigins?: string[]): void {
     const sockjsServer = sockjs.createServer({
@@ -37,14 +47,29 @@ export class SockJsTransport {
     });
     sockjsServer.on('connection', (connection) => {
       if (!connection) return;
-      const client = new SockJsClient(connection, connection.remoteAddress);
-      const registry = this.registries.frontend;
-      connection.on('data', (data: string) => registry.dispatch(client, data));
-      connection.on('close', () => registry.clientDisconnected(client));
-      registry.clientConnected(client);
+      if (this.authenticator.enabled) void this.authenticateThenOpen(connection);
+      else this.open(connection, undefined, []);
     });
     sockjsServer.installHandlers(server, { prefix });
+    if (this.authenticator.enabled) this.handshakes.install(server, prefix);
     if (allowedOrigins) refuseOtherOrigins(server, prefix, allowedOrigins);
+  }
+
+  private open(connection: sockjs.Connection, identity: unknown, held: string[]): void {
+    const client = new SockJsClient(connection, connection.remoteAddress);
+    client.identity = identity;
+    const registry = this.registries.frontend;
+    connection.on('data', (data: string) => registry.dispatch(client, data));
+    connection.on('close', () => registry.clientDisconnected(client));
+    registry.clientConnected(client);
+    for (const data of held) registry.dispatch(client, data);
+  }
+
+  /** Frames sent while the authenticator runs are held, then handed on in order (see sockjs-handshake.ts). */
+  private async authenticateThenOpen(connection: sockjs.Connection): Promise<void> {
+    const maxHeldBytes = 16 * (this.options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE);
+    const accepted = await authenticateSockJsSession(connection, this.handshakes.of(connection), this.authenticator, maxHeldBytes);
+    if (accepted) this.open(connection, accepted.identity, accepted.held);
   }
 }
 

@@ -11,6 +11,8 @@ import { DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_FRAME_SIZE, DEFAULT_PING_INTERV
 import { EndpointListeners, notFound } from './endpoint-listeners';
 import { SockJsTransport } from './sockjs.transport';
 import { WebSocketClient } from './websocket-client';
+import { WebSocketHandshake } from './websocket-handshake';
+import { ConnectionAuthenticator } from '../handshake/connection-authenticator';
 
 /** Frames above maxFrameSize are dropped but the connection stays; above this hard cap `ws` closes it (1009). */
 const HARD_FRAME_CAP_FACTOR = 16;
@@ -28,6 +30,7 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
   private detachUpgrades?: () => void;
   private pingTimer?: NodeJS.Timeout;
   private readonly clients = new Set<WebSocketClient>();
+  private handshake?: WebSocketHandshake;
 
   constructor(
     @Inject(SNORKY_OPTIONS) private readonly options: SnorkyModuleOptions,
@@ -35,6 +38,7 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
     private readonly adapterHost: HttpAdapterHost,
     private readonly listeners: EndpointListeners,
     private readonly sockjs: SockJsTransport,
+    private readonly authenticator: ConnectionAuthenticator,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -45,15 +49,13 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
         : this.adapterHost.httpAdapter.getHttpServer();
     const maxFrameSize = this.options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
     const allowedOrigins = frontend.allowedOrigins;
+    const handshake = (this.handshake = new WebSocketHandshake(allowedOrigins, this.authenticator));
     const path = frontend.path ?? '/ws';
     const wss = new WebSocketServer({
       noServer: true,
       maxPayload: Math.max(16 * 1024 * 1024, maxFrameSize * HARD_FRAME_CAP_FACTOR),
       perMessageDeflate: false,
-      verifyClient: allowedOrigins
-        ? (info: { origin: string }, done: (ok: boolean, code?: number, message?: string) => void) =>
-            allowedOrigins.includes(info.origin) ? done(true) : done(false, 403, 'Origin not allowed')
-        : undefined,
+      verifyClient: handshake.verifyClient,
     });
     wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
       socket.on('error', (err) => this.logger.error(err));
@@ -81,6 +83,7 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
   private onConnection(socket: WebSocket, request: IncomingMessage): void {
     const maxBufferedBytes = this.options.frontend?.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
     const client = new WebSocketClient(socket, request.socket as Socket, request.socket.remoteAddress, maxBufferedBytes, (stalled) => this.dropStalled(stalled));
+    client.identity = this.handshake?.identityOf(request);
     const registry = this.registries.frontend;
     this.clients.add(client);
     socket.on('pong', () => (client.alive = true));

@@ -33,9 +33,21 @@ export class PubSubService extends RpcService {
     if (options.name) this.name = options.name;
   }
 
-  /** Policy hook: may `client` publish on `channel` from the frontend? Override for finer rules. */
+  /**
+   * Policy hook: may `client` publish on `channel` from the frontend? Override for finer rules
+   * (`client.identity` says who it is). Refused: `Not authorized`.
+   */
   canPublish(_client: Client, _channel: unknown): boolean | Promise<boolean> {
     return this.options.frontendPublish ?? true;
+  }
+
+  /**
+   * Policy hook: may `client` subscribe to `channel`? Everyone may by default. Override it, e.g.
+   * `return channel === `user:${client.identity?.id}``, to keep private channels private.
+   * Refused: `Not authorized`.
+   */
+  canSubscribe(_client: Client, _channel: unknown): boolean | Promise<boolean> {
+    return true;
   }
 
   @RpcCommand()
@@ -44,7 +56,20 @@ export class PubSubService extends RpcService {
     let channels = this.subscriptions.get(req.client);
     if (!channels) this.subscriptions.set(req.client, (channels = new Set()));
     if (channels.has(key)) throw new RpcError(ErrorText.AlreadySubscribed);
+    // Held before the policy answers: a disconnect meanwhile (clientDisconnected) cleans it up.
     channels.add(key);
+    const allowed = this.canSubscribe(req.client, channel);
+    // A synchronous answer (the default) takes no extra tick, so replies keep their requests' order.
+    if (allowed !== true) {
+      let granted = false;
+      try {
+        granted = await allowed;
+      } finally {
+        if (!granted) this.forget(req.client, key);
+      }
+      if (!granted) throw new RpcError(ErrorText.NotAuthorized);
+      if (!this.subscriptions.get(req.client)?.has(key)) return; // the client left while the policy ran
+    }
     try {
       // In a cluster this waits until publications from every node reach the client.
       await this.broker.subscribe(this.topic(key), req.client);
