@@ -1,3 +1,4 @@
+import { backendOk } from '../cluster/support/cluster';
 import { startStandaloneServer, StandaloneServer } from '../support/standalone-server';
 import { loadOriginalSnorky } from './support/original-snorky';
 
@@ -15,6 +16,7 @@ describe('original Snorky.js connectors against the standalone server', () => {
         { type: 'messaging', name: 'messaging' },
         { type: 'chat', name: 'chat' },
         { type: 'cursors', name: 'cursors', maxCursorsPerConnection: 4 },
+        { type: 'identity', name: 'identity', backend: 'identity_backend' },
       ],
     });
   });
@@ -64,9 +66,66 @@ describe('original Snorky.js connectors against the standalone server', () => {
     expect(await alice.listParticipants({})).toEqual([]);
   });
 
+  /** A page as a Django or Rails app serves it: the backend authorized the identity, the page presents the token. */
+  async function signedIn(identity: unknown): Promise<any> {
+    const { snorky } = connect({ identity: 'RPCService', chat: 'Chat', cursors: 'Cursors' });
+    const token = await backendOk(server as any, 'identity_backend', 'authorizeIdentity', { identity });
+    expect(await snorky.services.identity.rpcCall('authenticate', { token })).toEqual(identity);
+    return snorky.services;
+  }
+
   it('Chat and Cursors refuse the original connectors until the connection is authenticated', async () => {
     const { snorky } = connect({ chat: 'Chat', cursors: 'Cursors' });
     await expect(snorky.services.chat.join({ channel: 'lobby' })).rejects.toMatchObject({ message: 'Not authenticated' });
     await expect(snorky.services.cursors.join({ document: 'doc' })).rejects.toMatchObject({ message: 'Not authenticated' });
+  });
+
+  it('Chat: join with members, presenceReceived, messageReceived, readReceived, leave', async () => {
+    const ann = { id: 1, name: 'ann' };
+    const bob = { id: 2, name: 'bob' };
+    const annPhone = (await signedIn(ann)).chat;
+    const annLaptop = (await signedIn(ann)).chat;
+    const bobChat = (await signedIn(bob)).chat;
+    expect(await annPhone.join({ channel: 'lobby' })).toEqual({ members: [ann] });
+    const presence = nextSignal(annPhone.presenceReceived);
+    const joined = await bobChat.join({ channel: 'lobby' });
+    expect(joined.members).toEqual(expect.arrayContaining([ann, bob]));
+    expect(await presence).toMatchObject({ type: 'presence', from: bob, channel: 'lobby', status: 'joined' });
+    await annLaptop.join({ channel: 'lobby' });
+    const toBob = nextSignal(bobChat.messageReceived);
+    expect(await annPhone.send({ channel: 'lobby', body: 'hi' })).toBeNull();
+    expect(await toBob).toMatchObject({ type: 'message', from: ann, channel: 'lobby', body: 'hi', timestamp: expect.any(String) });
+    const read = nextSignal(annLaptop.readReceived);
+    expect(await annPhone.read({ channel: 'lobby' })).toBeNull();
+    expect(await read).toMatchObject({ type: 'read', channel: 'lobby' });
+    await annPhone.leave({ channel: 'lobby' });
+    const left = nextSignal(bobChat.presenceReceived);
+    await annLaptop.leave({ channel: 'lobby' });
+    expect(await left).toMatchObject({ from: ann, status: 'left' });
+    await expect(annLaptop.leave({ channel: 'lobby' })).rejects.toMatchObject({ message: 'Not joined' });
+  });
+
+  it('Cursors: the original Document keeps foreign cursors live; own cursors created, updated, removed', async () => {
+    const ann = (await signedIn({ id: 'ann' })).cursors;
+    const bob = (await signedIn({ id: 'bob' })).cursors;
+    const annDoc = await ann.join({ document: 'todo-1' });
+    const bobDoc = await bob.join({ document: 'todo-1' });
+    const added = nextSignal(bobDoc.cursorAdded);
+    const [cursor, created] = annDoc.createCursor({ position: 3, status: 'editing' });
+    await created;
+    expect(Number.isInteger(cursor.publicHandle)).toBe(true);
+    expect(await added).toMatchObject({ publicHandle: cursor.publicHandle, document: 'todo-1', position: 3, status: 'editing', owner: { id: 'ann' } });
+    expect(bobDoc.cursors).toHaveLength(1);
+    const updated = nextSignal(bobDoc.cursorUpdated);
+    await cursor.update({ position: 8 });
+    // (the original dispatches the cursor object it replaced; the document holds the new one)
+    expect((await updated).publicHandle).toBe(cursor.publicHandle);
+    expect(bobDoc.cursors[0].position).toBe(8);
+    const late = (await signedIn({ id: 'carl' })).cursors;
+    expect((await late.join({ document: 'todo-1' })).cursors.map((c: any) => c.position)).toEqual([8]);
+    const removed = nextSignal(bobDoc.cursorRemoved);
+    await cursor.remove();
+    expect((await removed).publicHandle).toBe(cursor.publicHandle);
+    expect(bobDoc.cursors).toHaveLength(0);
   });
 });
