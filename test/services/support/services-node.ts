@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   const server = await startSnorkyApp(SERVICE_PROVIDERS, {
     backend: false,
     frontend: { authenticator: QueryAuthenticator },
-    cluster: { redis: process.env.REDIS_URL!, nodeTimeout: Number(process.env.NODE_TIMEOUT ?? 1.5), heartbeatInterval: 0.25 },
+    cluster: { redis: process.env.REDIS_URL!, nodeTimeout: Number(process.env.NODE_TIMEOUT ?? 1.5), heartbeatInterval: Number(process.env.HEARTBEAT_INTERVAL ?? 0.25) },
   });
   process.stdout.write(`listening on ${server.wsUrl}\n`);
   process.on('SIGTERM', () => server.close().then(() => process.exit(0)));

@@ -62,10 +62,10 @@ export class NodeProcess {
     readonly url: string,
   ) {}
 
-  static async start(redisUrl: string, nodeTimeout = 1.5): Promise<NodeProcess> {
+  static async start(redisUrl: string, nodeTimeout = 1.5, heartbeatInterval = 0.25): Promise<NodeProcess> {
     const child = spawn(process.execPath, ['-r', './scripts/register.js', 'test/services/support/services-node.ts'], {
       cwd: ROOT,
-      env: { ...process.env, REDIS_URL: redisUrl, NODE_TIMEOUT: String(nodeTimeout) },
+      env: { ...process.env, REDIS_URL: redisUrl, NODE_TIMEOUT: String(nodeTimeout), HEARTBEAT_INTERVAL: String(heartbeatInterval) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
