@@ -1,9 +1,10 @@
-import { Chat, Cursors, Messaging, Snorky, type ChatPresence } from '@snorky/client';
+import { Chat, Cursors, Identity, Messaging, Snorky, type ChatPresence } from '@snorky/client';
+import { IdentityBackend, IdentityService } from '@snorky/nest';
 import { QueryAuthenticator, SERVICE_PROVIDERS, urlAs } from '../services/support/test-services';
-import { connectClient, createClient, nextEvent, record, startClientTestServer, waitFor, type ClientTestServer } from './support/client-server';
+import { backendCall, connectClient, createClient, nextEvent, record, startClientTestServer, waitFor, type ClientTestServer } from './support/client-server';
 
 const SERVICES = { messaging: Messaging, chat: Chat, cursors: Cursors };
-const PROVIDERS = [...SERVICE_PROVIDERS, QueryAuthenticator];
+const PROVIDERS = [...SERVICE_PROVIDERS, QueryAuthenticator, IdentityService, IdentityBackend];
 const FRONTEND = { authenticator: QueryAuthenticator };
 
 /** The Messaging, Chat and Cursors connectors (identity from the app's authenticator, PROTOCOL §7) against the real services (PROTOCOL §8–§10), reconnects included. */
@@ -125,5 +126,20 @@ describe('client Messaging, Chat, Cursors', () => {
     clients.push(anonymous);
     await expect(anonymous.services.chat.join({ channel: 'x' })).rejects.toMatchObject({ message: 'Not authenticated' });
     await expect(anonymous.services.cursors.join({ document: 'x' })).rejects.toMatchObject({ message: 'Not authenticated' });
+  });
+
+  it('Identity: a token identity is presented again after a dropped socket, before Chat rejoins', async () => {
+    const ann = { id: 'ann' };
+    const token = (await backendCall(server.backendUrl, 'identity_backend', 'authorizeIdentity', { identity: ann })).data;
+    const snorky = await connectClient(server.wsUrl, { identity: Identity, chat: Chat });
+    clients.push(snorky);
+    expect(await snorky.services.identity.authenticate({ token })).toEqual(ann);
+    expect(await snorky.services.chat.join({ channel: 'room' })).toEqual({ members: [ann] });
+    const restored = nextEvent(snorky.services.chat.channelsRestored, 5000, 'channelsRestored');
+    (snorky as any).socket.close(); // a network drop: the server forgets the connection, not the token
+    const event = await restored;
+    expect(event.failed).toEqual([]);
+    expect(event.restored).toEqual(['room']);
+    expect(snorky.services.chat.members('room')).toEqual([ann]);
   });
 });

@@ -1,14 +1,15 @@
 import { RpcCallError } from './errors';
+import { identityRestored } from './identity';
 import { rpcConnector, type Notification } from './rpc-service';
 import type { SignalLike } from './signal';
 import type { Snorky } from './snorky';
 import { stableStringify } from './stable-stringify';
 
 /** A member is an identity (PROTOCOL §7): any JSON value. */
-export type Identity = unknown;
+export type Member = unknown;
 
 export type ChatCommands = {
-  join: { params: { channel: unknown }; result: { members: Identity[] } };
+  join: { params: { channel: unknown }; result: { members: Member[] } };
   leave: { params: { channel: unknown }; result: null };
   send: { params: { channel: unknown; body: unknown }; result: null };
   read: { params: { channel: unknown }; result: null };
@@ -16,7 +17,7 @@ export type ChatCommands = {
 
 export interface ChatMessage<T = unknown> {
   type: 'message';
-  from: Identity;
+  from: Member;
   channel: unknown;
   body: T;
   timestamp: string;
@@ -24,7 +25,7 @@ export interface ChatMessage<T = unknown> {
 
 export interface ChatPresence {
   type: 'presence';
-  from: Identity;
+  from: Member;
   channel: unknown;
   status: 'joined' | 'left';
   timestamp: string;
@@ -52,7 +53,7 @@ export class Chat extends rpcConnector<ChatCommands>(['join', 'leave', 'send', '
   /** Another connection of the same identity read a channel. */
   readonly readReceived: SignalLike<ChatRead>;
   readonly channelsRestored: SignalLike<ChannelsRestoredEvent>;
-  private readonly channels = new Map<string, { channel: unknown; members: Map<string, Identity> }>();
+  private readonly channels = new Map<string, { channel: unknown; members: Map<string, Member> }>();
 
   constructor(name: string, snorky: Snorky<any>) {
     super(name, snorky);
@@ -72,7 +73,7 @@ export class Chat extends rpcConnector<ChatCommands>(['join', 'leave', 'send', '
   }
 
   /** The members of a joined channel now (empty when not joined). */
-  members(channel: unknown): Identity[] {
+  members(channel: unknown): Member[] {
     return [...(this.channels.get(stableStringify(channel))?.members.values() ?? [])];
   }
 
@@ -116,8 +117,9 @@ export class Chat extends rpcConnector<ChatCommands>(['join', 'leave', 'send', '
     if (channels.length === 0) return;
     const restored: unknown[] = [];
     const failed: { channel: unknown; error: Error }[] = [];
+    // A token identity is presented again first: the server runs requests concurrently.
     const attempts = channels.map((channel) =>
-      super.call('join', { channel }).then(
+      identityRestored(this.snorky).then(() => super.call('join', { channel })).then(
         (joined) => {
           this.remember(channel, (joined as ChatCommands['join']['result']).members);
           restored.push(channel);
@@ -136,7 +138,7 @@ export class Chat extends rpcConnector<ChatCommands>(['join', 'leave', 'send', '
     this.channels.clear();
   }
 
-  private remember(channel: unknown, members: Identity[]): void {
+  private remember(channel: unknown, members: Member[]): void {
     this.channels.set(stableStringify(channel), { channel, members: new Map(members.map((m) => [stableStringify(m), m])) });
   }
 }
