@@ -1,4 +1,4 @@
-import { Chat, Cursors, Identity, Messaging, Snorky, type ChatPresence } from '@snorky/client';
+import { Chat, Cursors, Messaging, Snorky, type ChatPresence } from '@snorky/client';
 import { IdentityBackend, IdentityService } from '@snorky/nest';
 import { QueryAuthenticator, SERVICE_PROVIDERS, urlAs } from '../services/support/test-services';
 import { backendCall, connectClient, createClient, nextEvent, record, startClientTestServer, waitFor, type ClientTestServer } from './support/client-server';
@@ -128,12 +128,11 @@ describe('client Messaging, Chat, Cursors', () => {
     await expect(anonymous.services.cursors.join({ document: 'x' })).rejects.toMatchObject({ message: 'Not authenticated' });
   });
 
-  it('Identity: a token identity is presented again after a dropped socket, before Chat rejoins', async () => {
+  it('a token identity (identityToken) is presented again after a dropped socket, before Chat rejoins', async () => {
     const ann = { id: 'ann' };
     const token = (await backendCall(server.backendUrl, 'identity_backend', 'authorizeIdentity', { identity: ann })).data;
-    const snorky = await connectClient(server.wsUrl, { identity: Identity, chat: Chat });
+    const snorky = await connectClient(server.wsUrl, { chat: Chat }, { identityToken: token });
     clients.push(snorky);
-    expect(await snorky.services.identity.authenticate({ token })).toEqual(ann);
     expect(await snorky.services.chat.join({ channel: 'room' })).toEqual({ members: [ann] });
     const restored = nextEvent(snorky.services.chat.channelsRestored, 5000, 'channelsRestored');
     (snorky as any).socket.close(); // a network drop: the server forgets the connection, not the token

@@ -1,5 +1,7 @@
+import { Test } from '@nestjs/testing';
+import type { AddressInfo } from 'net';
 import WebSocket from 'ws';
-import { SOCKJS_UNAUTHORIZED_CLOSE } from '@snorky/nest';
+import { SnorkyModule, SOCKJS_UNAUTHORIZED_CLOSE } from '@snorky/nest';
 import { startSnorkyApp, type RunningSnorkyApp } from '../support/snorky-app';
 import { TestSocket } from '../support/ws-client';
 import { GlobalDirectoryModule, TestAuthenticator, UserDirectory, WhoAmIService } from './support/identity-fixtures';
@@ -110,6 +112,24 @@ describe('frontend authenticator', () => {
   });
 });
 
+describe('SockJS frames held during authentication', () => {
+  it('closes a session that sends more than 16 × maxFrameSize before it is authenticated (4413)', async () => {
+    const server = await startSnorkyApp([WhoAmIService, UserDirectory, TestAuthenticator], {
+      maxFrameSize: 1024,
+      frontend: { authenticator: TestAuthenticator, sockjsPrefix: '/sockjs' },
+    });
+    try {
+      const session = await SockJsXhrSession.open(`http://127.0.0.1:${server.port}/sockjs`, { query: 'token=cid-token&delay=300' });
+      const frame = { service: 'whoami', message: { command: 'echo', params: { pad: 'x'.repeat(900) }, callId: 0 } };
+      await session.send(...Array.from({ length: 20 }, () => frame)); // about 19 KiB > 16 KiB
+      expect(await session.closeFrame()).toEqual({ code: 4413, reason: 'Too much data before authentication' });
+      expect(session.unread).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('frontend authenticator resolution', () => {
   it('creates an authenticator the app did not list, injecting global providers', async () => {
     const server = await startSnorkyApp([WhoAmIService], { frontend: { authenticator: TestAuthenticator } }, { imports: [GlobalDirectoryModule] });
@@ -120,6 +140,24 @@ describe('frontend authenticator resolution', () => {
       await expect(TestSocket.open(`${server.wsUrl}?token=nope`)).rejects.toThrow('HTTP 401');
     } finally {
       await server.close();
+    }
+  });
+
+  it('takes the authenticator from forRootAsync options too', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [SnorkyModule.forRootAsync({ useFactory: async () => ({ frontend: { path: '/ws', authenticator: TestAuthenticator }, backend: false }) })],
+      providers: [WhoAmIService, UserDirectory, TestAuthenticator],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await app.listen(0, '127.0.0.1');
+    try {
+      const url = `ws://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}/ws`;
+      const socket = await TestSocket.open(`${url}?token=cid-token`);
+      expect((await socket.call('whoami', 'whoami', {}, 1)).message.data).toEqual(CID);
+      await socket.close();
+      await expect(TestSocket.open(`${url}?token=nope`)).rejects.toThrow('HTTP 401');
+    } finally {
+      await app.close();
     }
   });
 

@@ -3,7 +3,7 @@ import { existsSync } from 'fs';
 import { join } from 'path';
 import { promisify } from 'util';
 import { SnorkyBackend } from '@snorky/backend';
-import { ROOT, startStandaloneServer, type StandaloneServer } from '../support/standalone-server';
+import { ROOT, runStandaloneServerExpectingFailure, startStandaloneServer, type StandaloneServer } from '../support/standalone-server';
 import { TestSocket } from '../support/ws-client';
 
 const PYTHON = '/usr/bin/python3';
@@ -75,5 +75,12 @@ describe('identity tokens through the standalone server, from each connector', (
     const tokens = await Promise.all([pythonToken(server, 'py', 1), rubyToken(server, 'rb', 1), nodeToken(server, 'js', 1)]);
     await new Promise((resolve) => setTimeout(resolve, 1300));
     for (const token of tokens) expect(await authenticate(token)).toEqual({ type: 'error', callId: 1, message: 'Invalid token' });
+  });
+
+  it('refuses an identity entry with a bad ttl, naming it', async () => {
+    const config = { backend: { apiKey: 'k' }, services: [{ type: 'identity', name: 'identity', backend: 'identity_backend', ttl: -1 }] };
+    const { code, output } = await runStandaloneServerExpectingFailure(JSON.stringify(config));
+    expect(code).not.toBe(0);
+    expect(output).toContain('services[0].ttl');
   });
 });

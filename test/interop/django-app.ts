@@ -55,9 +55,16 @@ export interface DjangoApp extends AppProcess {
   manage(...args: string[]): Promise<string>;
 }
 
-/** Migrates a fresh SQLite database and serves the app; resolves once it listens. */
-export async function startDjangoApp(snorky: { backendUrl: string; apiKey: string }): Promise<DjangoApp> {
-  const dbDir = mkdtempSync(join(tmpdir(), 'snorky-django-'));
+export interface DjangoAppOptions {
+  /** Extra environment (e.g. SNORKY_OUTBOX=1, read by the app's settings). */
+  env?: NodeJS.ProcessEnv;
+  /** Serve the database in this directory (kept on stop: a restarted app finds its data) instead of a fresh one. */
+  dataDir?: string;
+}
+
+/** Migrates a fresh SQLite database (or the one in options.dataDir) and serves the app; resolves once it listens. */
+export async function startDjangoApp(snorky: { backendUrl: string; apiKey: string }, options: DjangoAppOptions = {}): Promise<DjangoApp> {
+  const dbDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'snorky-django-'));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PYTHONPATH: [CONNECTOR_DIR, APP_DIR, process.env.PYTHONPATH].filter(Boolean).join(':'),
@@ -67,6 +74,7 @@ export async function startDjangoApp(snorky: { backendUrl: string; apiKey: strin
     INTEROP_DB: join(dbDir, 'db.sqlite3'),
     SNORKY_BACKEND_URL: snorky.backendUrl,
     SNORKY_API_KEY: snorky.apiKey,
+    ...options.env,
   };
 
   const manage = (...args: string[]) =>
@@ -91,7 +99,7 @@ export async function startDjangoApp(snorky: { backendUrl: string; apiKey: strin
     cwd: APP_DIR,
     env,
     startTimeoutMs: 30_000,
-    dataDir: dbDir,
+    dataDir: options.dataDir ? undefined : dbDir,
   });
   return { ...server, manage };
 }

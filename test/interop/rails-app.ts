@@ -46,8 +46,8 @@ export function assertRailsAvailable(): void {
 /** log() is the Rails log (the app writes it to stderr). */
 export type RailsApp = AppProcess;
 
-/** Boots the app against a Snorky backend; resolves once it listens. */
-export async function startRailsApp(snorky: { backendUrl: string; apiKey: string }): Promise<RailsApp> {
+/** Boots the app against a Snorky backend (env: extra environment, e.g. RAILS_SNORKY_DELIVERY); resolves once it listens. */
+export async function startRailsApp(snorky: { backendUrl: string; apiKey: string }, extraEnv: NodeJS.ProcessEnv = {}): Promise<RailsApp> {
   const dbDir = mkdtempSync(join(tmpdir(), 'snorky-rails-'));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -56,6 +56,7 @@ export async function startRailsApp(snorky: { backendUrl: string; apiKey: string
     RAILS_SNORKY_BACKEND_URL: snorky.backendUrl,
     SNORKY_API_KEY: snorky.apiKey,
     PORT: '0',
+    ...extraEnv,
   };
   delete env.SNORKY_BACKEND_URL;
 

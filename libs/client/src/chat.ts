@@ -1,5 +1,4 @@
 import { RpcCallError } from './errors';
-import { identityRestored } from './identity';
 import { rpcConnector, type Notification } from './rpc-service';
 import type { SignalLike } from './signal';
 import type { Snorky } from './snorky';
@@ -117,9 +116,8 @@ export class Chat extends rpcConnector<ChatCommands>(['join', 'leave', 'send', '
     if (channels.length === 0) return;
     const restored: unknown[] = [];
     const failed: { channel: unknown; error: Error }[] = [];
-    // A token identity is presented again first: the server runs requests concurrently.
     const attempts = channels.map((channel) =>
-      identityRestored(this.snorky).then(() => super.call('join', { channel })).then(
+      super.call('join', { channel }).then(
         (joined) => {
           this.remember(channel, (joined as ChatCommands['join']['result']).members);
           restored.push(channel);

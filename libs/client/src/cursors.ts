@@ -1,5 +1,4 @@
 import { RpcCallError } from './errors';
-import { identityRestored } from './identity';
 import { RpcService, type Notification } from './rpc-service';
 import type { SignalLike } from './signal';
 import type { Snorky } from './snorky';
@@ -221,8 +220,7 @@ export class Cursors extends RpcService<CursorsCommands> {
     const failed: { document: CursorDocument; error: Error }[] = [];
     const attempts = documents.map((document) => {
       const stale = new Set(document.foreignCursors.map((c) => c.publicHandle));
-      // A token identity is presented again first: the server runs requests concurrently.
-      return identityRestored(this.snorky).then(() => this.call('join', { document: document.name })).then(
+      return this.call('join', { document: document.name }).then(
         (joined) => document.restore(joined.cursors, stale).then(() => restored.push(document)),
         (error: Error) => {
           if (error instanceof RpcCallError) this.documents.delete(stableStringify(document.name));

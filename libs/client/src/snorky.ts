@@ -1,5 +1,7 @@
 import { backoffDelay, resolveReconnectOptions, type ReconnectOptions, type ResolvedReconnectOptions } from './backoff';
 import { defaults, type PromiseClass } from './defaults';
+import { currentIdentityToken, Identity, type AuthenticatedEvent, type IdentityTokenOption } from './identity';
+import { RpcService } from './rpc-service';
 import type { Service, ServiceClass } from './service';
 import type { SignalClass, SignalLike } from './signal';
 import { messageText, type SocketClass, type SocketLike } from './socket';
@@ -26,6 +28,15 @@ export interface SnorkyOptions {
   Promise?: PromiseClass;
   /** Event class for this instance; default `Snorky.Signal`. */
   Signal?: SignalClass;
+  /**
+   * Who this page's user is, for the server's `identity` service (PROTOCOL §7): the token the web
+   * backend got from `authorizeIdentity`, or a function returning it (or a promise of it), called
+   * again at every reconnect. On each connection `authenticate` is sent and answered before any
+   * queued request goes out and before subscriptions are restored. No token (null): anonymous.
+   */
+  identityToken?: IdentityTokenOption;
+  /** Name of the server's frontend identity service. Default 'identity'. */
+  identityService?: string;
 }
 
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
@@ -77,6 +88,8 @@ export class Snorky<M extends ServiceClasses = ServiceClasses> {
   readonly connected: SignalLike<ConnectedEvent>;
   readonly disconnected: SignalLike<DisconnectedEvent>;
   readonly reconnecting: SignalLike<ReconnectingEvent>;
+  /** After `authenticate` on each connection (only with `identityToken`): the identity, or why none. */
+  readonly authenticated: SignalLike<AuthenticatedEvent>;
 
   private readonly options: SnorkyOptions;
   private readonly logger: Logger;
@@ -87,6 +100,10 @@ export class Snorky<M extends ServiceClasses = ServiceClasses> {
   private hasBeenConnected = false;
   private failedAttempts = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Calls the identity service (the services map's connector of that name, or one of our own). */
+  private readonly identityConnector: RpcService | null = null;
+  /** Set while the authenticate frame is written: it goes out ahead of the queue. */
+  private sendingAhead = false;
 
   constructor(url: string, services: M, options?: SnorkyOptions);
   constructor(socketClass: SocketClass, url: string, services: M, options?: SnorkyOptions);
@@ -113,10 +130,16 @@ export class Snorky<M extends ServiceClasses = ServiceClasses> {
     this.connected = this.createSignal<ConnectedEvent>();
     this.disconnected = this.createSignal<DisconnectedEvent>();
     this.reconnecting = this.createSignal<ReconnectingEvent>();
+    this.authenticated = this.createSignal<AuthenticatedEvent>();
 
     const instances: Record<string, Service> = {};
     for (const [name, ServiceCtor] of Object.entries(services ?? {})) instances[name] = new ServiceCtor(name, this);
     this.services = instances as ServiceInstances<M>;
+    if (options.identityToken !== undefined) {
+      const name = options.identityService ?? 'identity';
+      const listed = Object.prototype.hasOwnProperty.call(instances, name) ? instances[name] : undefined;
+      this.identityConnector = listed instanceof RpcService ? listed : new Identity(name, this);
+    }
 
     if (options.autoConnect !== false) this.connect();
   }
@@ -187,13 +210,14 @@ export class Snorky<M extends ServiceClasses = ServiceClasses> {
     }
     this.logDebug('Snorky: disconnected by the client');
     this.eachService((service) => service.handleDisconnect());
+    this.identityConnector?.handleDisconnect();
     if (socket) this.disconnected.dispatch({ code: 1000, reason: 'Client disconnected', wasConnected: wasOpen, byClient: true, willReconnect: false });
   }
 
   /** Sends an envelope to a service, or queues it until the socket opens. */
   sendServiceMessage(serviceName: string, message: unknown, onSent?: () => void): void {
     const frame = JSON.stringify({ service: serviceName, message });
-    if (this.currentState === 'open' && this.socket) {
+    if ((this.currentState === 'open' || this.sendingAhead) && this.socket) {
       this.socket.send(frame);
       onSent?.();
     } else {
@@ -223,6 +247,43 @@ export class Snorky<M extends ServiceClasses = ServiceClasses> {
 
   private onSocketOpen(socket: SocketLike): void {
     if (socket !== this.socket) return;
+    if (!this.identityConnector) return this.onConnectionReady(socket);
+    // Still 'connecting' for the queue and for services until the server has answered authenticate.
+    void this.authenticate(socket, this.identityConnector).then(() => {
+      if (socket === this.socket) this.onConnectionReady(socket);
+    });
+  }
+
+  /** Sends `authenticate` with the current token, first on this socket, and waits for its answer. */
+  private async authenticate(socket: SocketLike, connector: RpcService): Promise<void> {
+    let token: string | null;
+    try {
+      token = await currentIdentityToken(this.options.identityToken!);
+    } catch (error) {
+      this.logger.warn('Snorky: identityToken failed; this connection stays anonymous', error);
+      this.authenticated.dispatch({ error: error instanceof Error ? error : new Error(String(error)) });
+      return;
+    }
+    if (token === null || socket !== this.socket) return;
+    let reply: Promise<unknown>;
+    this.sendingAhead = true;
+    try {
+      reply = Promise.resolve(connector.call('authenticate', { token }));
+    } finally {
+      this.sendingAhead = false;
+    }
+    try {
+      const identity = await reply;
+      this.logDebug('Snorky: authenticated as', identity);
+      this.authenticated.dispatch({ identity });
+    } catch (error) {
+      if (socket !== this.socket) return;
+      this.logger.warn('Snorky: the server refused the identity token; this connection stays anonymous', error);
+      this.authenticated.dispatch({ error: error as Error });
+    }
+  }
+
+  private onConnectionReady(socket: SocketLike): void {
     const reconnected = this.hasBeenConnected;
     this.currentState = 'open';
     this.hasBeenConnected = true;
@@ -249,7 +310,8 @@ export class Snorky<M extends ServiceClasses = ServiceClasses> {
       return;
     }
     const { service: name, message } = (packet ?? {}) as { service?: unknown; message?: unknown };
-    const service = typeof name === 'string' && Object.prototype.hasOwnProperty.call(this.services, name) ? (this.services as Record<string, Service>)[name] : undefined;
+    const listed = typeof name === 'string' && Object.prototype.hasOwnProperty.call(this.services, name) ? (this.services as Record<string, Service>)[name] : undefined;
+    const service = listed ?? (this.identityConnector && name === this.identityConnector.name ? this.identityConnector : undefined);
     if (!service) {
       this.logDebug('Snorky: message for an unknown service', packet);
       return;
@@ -268,7 +330,11 @@ export class Snorky<M extends ServiceClasses = ServiceClasses> {
     this.socket = null;
     const wasConnected = this.currentState === 'open';
     if (wasConnected) this.eachService((service) => service.handleConnectionLost());
-    else this.failedAttempts++;
+    else {
+      this.failedAttempts++;
+      // An authenticate in flight is lost with the socket (its connector may not be in the services map).
+      this.identityConnector?.handleConnectionLost();
+    }
 
     const attempt = wasConnected ? 0 : this.failedAttempts;
     const retry = this.reconnectOptions !== null && attempt < this.reconnectOptions.maxAttempts;

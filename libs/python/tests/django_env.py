@@ -1,6 +1,8 @@
-"""Configure Django in-process (SQLite in memory) for the connector's unit tests."""
+"""Configure Django in-process (SQLite in a temporary file) for the connector's unit tests."""
 
 import importlib
+import os
+import tempfile
 
 
 def require(module, debian_package):
@@ -24,8 +26,14 @@ def setup_django():
         DEBUG=False,
         USE_TZ=True,
         SECRET_KEY="unit-tests",
-        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
-        INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", "tests.djangoapp"],
+        # A file, not ":memory:": the connector's background threads use their own connections.
+        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.path.join(tempfile.mkdtemp(), "unit.sqlite3")}},
+        INSTALLED_APPS=[
+            "django.contrib.contenttypes",
+            "django.contrib.auth",
+            "snorky.backend.django.outbox",
+            "tests.djangoapp",
+        ],
         DEFAULT_AUTO_FIELD="django.db.models.AutoField",
         SNORKY_BACKEND_URL="http://127.0.0.1:9/backend",
         SNORKY_API_KEY="unit-test-key",

@@ -43,11 +43,12 @@ class FakeSnorky(object):
     """Start with ``start()``; ``url`` is the backend endpoint; ``answer`` is a
     callable(RecordedRequest) -> (status, headers, body bytes)."""
 
-    def __init__(self, answer=None, path="/backend"):
+    def __init__(self, answer=None, path="/backend", port=0):
         self.path = path
         self.answer = answer or rpc_response(None)
         self.requests = []
         self.on_request = None  # optional hook(RecordedRequest), runs before answering
+        self.on_error = lambda handler: None  # runs (with the handler) when on_request raises
         self._lock = threading.Lock()
         fake = self
 
@@ -61,7 +62,11 @@ class FakeSnorky(object):
                 with fake._lock:
                     fake.requests.append(request)
                 if fake.on_request:
-                    fake.on_request(request)
+                    try:
+                        fake.on_request(request)
+                    except Exception:
+                        fake.on_error(self)  # e.g. reset the connection instead of answering
+                        return
                 status, headers, payload = fake.answer(request)
                 self.send_response(status)
                 for name, value in headers.items():
@@ -74,10 +79,12 @@ class FakeSnorky(object):
                 pass
 
         class Server(ThreadingHTTPServer):
+            allow_reuse_address = True  # a test may start another fake on the same port
+
             def handle_error(self, request, client_address):
                 pass  # a client that gave up (timeout tests) breaks the pipe: expected
 
-        self.server = Server(("127.0.0.1", 0), Handler)
+        self.server = Server(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.url = "http://127.0.0.1:%d%s" % (self.port, path)

@@ -16,6 +16,7 @@ from django.test import TransactionTestCase, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 import snorky.backend.django as snorky_django  # noqa: E402
+from snorky.backend.django import delivery  # noqa: E402
 from snorky.backend import SnorkyBackend, SnorkyError, SnorkyTransportError  # noqa: E402
 from snorky.backend.django import SubscriptionError, authorize_subscription, publish_deltas  # noqa: E402
 from tests.djangoapp.models import Note, Plain, Task  # noqa: E402
@@ -26,14 +27,22 @@ class SnorkyPeerTestCase(TransactionTestCase):
     """Each test gets its own fake Snorky and settings pointing at it."""
 
     def setUp(self):
+        delivery.reset()  # no batch of another test still being retried
+        self.addCleanup(delivery.reset)
         self.fake = FakeSnorky().start()
         self.addCleanup(self.fake.stop)
         override = override_settings(SNORKY_BACKEND_URL=self.fake.url, SNORKY_API_KEY="test-key")
         override.enable()
         self.addCleanup(override.disable)
 
+    def sent(self):
+        """The requests Snorky received, once the background sender is done."""
+        self.assertTrue(delivery.flush(10), "the background sender did not finish in 10 s")
+        return self.fake.requests
+
     def deltas(self):
         found = []
+        self.sent()
         for body in self.fake.bodies():
             self.assertEqual(body["service"], "datasync_backend")
             self.assertEqual(body["message"]["command"], "publishDeltas")
@@ -48,7 +57,7 @@ class DeltaShapeTest(SnorkyPeerTestCase):
             "type": "insert", "model": "Task",
             "data": {"id": task.pk, "title": "Write tests", "completed": False, "owner": "alice"},
         }])
-        request = self.fake.requests[0]
+        request = self.sent()[0]
         self.assertEqual(request.headers.get("X-Backend-Key"), "test-key")
 
     def test_update_of_a_loaded_row_sends_old_and_new_data(self):
@@ -113,7 +122,7 @@ class DeltaShapeTest(SnorkyPeerTestCase):
 
     def test_models_without_the_decorator_send_nothing(self):
         Plain.objects.create(name="quiet")
-        self.assertEqual(self.fake.requests, [])
+        self.assertEqual(self.sent(), [])
 
 
 class QueryCountTest(SnorkyPeerTestCase):
@@ -172,7 +181,7 @@ class TransactionTest(SnorkyPeerTestCase):
                 raise RuntimeError("abort")
         except RuntimeError:
             pass
-        self.assertEqual(self.fake.requests, [])
+        self.assertEqual(self.sent(), [])
 
     def test_a_rolled_back_savepoint_drops_only_its_own_deltas(self):
         with transaction.atomic():
@@ -192,8 +201,9 @@ class TransactionTest(SnorkyPeerTestCase):
             with transaction.atomic():
                 Task.objects.create(title="saved anyway")
                 transaction.on_commit(lambda: ran.append("other hook"))
+            self.sent()
         self.assertEqual(ran, ["other hook"])
-        self.assertIn("could not publish insert delta of Task", "\n".join(logs.output))
+        self.assertIn("of 1 deltas refused, not retried: Internal error", "\n".join(logs.output))
         self.assertEqual(Task.objects.filter(title="saved anyway").count(), 1)
 
 
@@ -201,6 +211,7 @@ class SettingsTest(SnorkyPeerTestCase):
     def test_custom_datasync_service_name(self):
         with override_settings(SNORKY_DATASYNC_SERVICE="sync_private"):
             Task.objects.create(title="x")
+            self.sent()
         self.assertEqual(self.fake.bodies()[0]["service"], "sync_private")
 
     def test_custom_json_encoder_by_dotted_path(self):
@@ -231,6 +242,7 @@ class SettingsTest(SnorkyPeerTestCase):
     def test_messages_are_logged_at_debug_on_the_snorky_logger(self):
         with self.assertLogs("snorky", logging.DEBUG) as logs:
             Task.objects.create(title="logged")
+            self.sent()
         self.assertTrue(any("publishDeltas" in line for line in logs.output))
 
 

@@ -17,6 +17,7 @@ from snorky.backend.django.rest_framework import (  # noqa: E402
     ListSubscribeCreateAPIView,
     ListSubscribeModelMixin,
 )
+from snorky.backend.django import delivery  # noqa: E402
 from tests.djangoapp.models import Task  # noqa: E402
 from tests.fake_snorky import FakeSnorky, rpc_error, rpc_response  # noqa: E402
 
@@ -78,6 +79,8 @@ class BareView(ListSubscribeAPIView):
 
 class ListSubscribeTest(TransactionTestCase):
     def setUp(self):
+        delivery.reset()
+        self.addCleanup(delivery.reset)
         self.fake = FakeSnorky(answer=rpc_response(TOKEN)).start()
         self.addCleanup(self.fake.stop)
         self.fake.on_request = lambda request: events.append("authorize")
@@ -86,6 +89,7 @@ class ListSubscribeTest(TransactionTestCase):
         self.addCleanup(override.disable)
         Task.objects.create(title="one", owner="alice")
         Task.objects.create(title="two", owner="bob")
+        self.assertTrue(delivery.flush(10))  # their deltas are sent in the background
         del self.fake.requests[:]
         del events[:]
         self.factory = APIRequestFactory()
@@ -147,6 +151,7 @@ class ListSubscribeTest(TransactionTestCase):
     def test_list_create_view_still_creates(self):
         response = NoDealerView.as_view()(self.factory.post("/x/", {"title": "three"}, format="json"))
         self.assertEqual(response.status_code, 201)
+        self.assertTrue(delivery.flush(10))
         self.assertEqual(self.fake.bodies()[0]["message"]["command"], "publishDeltas")
 
     def test_no_dealer_and_no_model_is_improperly_configured(self):

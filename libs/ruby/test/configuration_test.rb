@@ -53,7 +53,8 @@ class ConfigurationTest < Minitest::Test
     assert_equal "datasync_backend", @config.datasync_service
     assert_equal 5, @config.timeout
     assert_equal true, @config.enabled
-    assert_equal :raise, @config.publish_errors
+    assert_equal :log, @config.publish_errors
+    assert_equal :background, @config.delivery
   end
 
   def test_configure_resets_the_shared_backend

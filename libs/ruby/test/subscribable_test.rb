@@ -46,7 +46,7 @@ class SubscribableTest < Minitest::Test
       c.api_key = "swordfish"
       c.datasync_service = "datasync_backend"
       c.enabled = true
-      c.publish_errors = :raise
+      c.delivery = :background
     end
     SubscribableTask.delete_all
     SubscribableNote.delete_all
@@ -59,7 +59,9 @@ class SubscribableTest < Minitest::Test
     Snorky.reset_backend!
   end
 
+  # Every delta Snorky received, once the background sender is done.
   def deltas
+    assert Snorky.flush(10), "the background sender did not finish in 10 s"
     @peer.all_requests.flat_map do |req|
       assert_equal "swordfish", req.headers["x-backend-key"]
       message = req.json["message"]
@@ -202,23 +204,38 @@ class SubscribableTest < Minitest::Test
     assert_equal [], deltas
   end
 
-  def test_rpc_error_raises_after_the_commit_by_default
+  def test_a_failed_publish_never_fails_the_saved_write_by_default
     @peer.respond { HttpPeer.error("Invalid delta type") }
+    lines = []
+    Snorky.config.logger = line_logger(lines)
+    SubscribableTask.create!(title: "x") # no exception: the row is saved
+    assert Snorky.flush(10)
+    assert_equal 1, SubscribableTask.where(title: "x").count
+    assert_match(/refused, not retried: Snorky::Error: Invalid delta type/, lines.join("\n"))
+  end
+
+  def test_inline_delivery_with_publish_errors_raise_raises_after_the_commit
+    @peer.respond { HttpPeer.error("Invalid delta type") }
+    Snorky.configure { |c| c.delivery = :inline; c.publish_errors = :raise }
     error = assert_raises(Snorky::Error) { SubscribableTask.create!(title: "x") }
     assert_equal "Invalid delta type", error.message
     assert_equal 1, SubscribableTask.where(title: "x").count, "the row stays committed"
   end
 
-  def test_publish_errors_log_mode_logs_and_continues
+  def test_inline_delivery_logs_by_default
     @peer.respond { [401, "no"] }
     lines = []
-    logger = Object.new
-    logger.define_singleton_method(:debug) { |_| nil }
-    logger.define_singleton_method(:error) { |line| lines << line }
-    Snorky.configure { |c| c.publish_errors = :log; c.logger = logger }
+    Snorky.configure { |c| c.delivery = :inline; c.logger = line_logger(lines) }
     SubscribableTask.create!(title: "logged")
     assert_equal 1, lines.size
     assert_match(/not published: Snorky::TransportError: .*HTTP 401/, lines.first)
+  end
+
+  def line_logger(lines)
+    logger = Object.new
+    %i[debug info].each { |level| logger.define_singleton_method(level) { |_| nil } }
+    %i[warn error].each { |level| logger.define_singleton_method(level) { |line| lines << line } }
+    logger
   end
 
   def test_missing_configuration_is_a_clear_error

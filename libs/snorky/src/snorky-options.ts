@@ -62,6 +62,11 @@ export interface SnorkyModuleOptions {
   backend?: BackendEndpointOptions | false;
   /** Largest frame (WebSocket message or backend body) accepted, in bytes. Default 1 MiB. */
   maxFrameSize?: number;
+  /**
+   * Deepest nesting of objects and arrays a frame (or backend body) may have, the envelope
+   * included; deeper ones are dropped as malformed (backend: 400). Default 64 (DEFAULT_MAX_JSON_DEPTH).
+   */
+  maxJsonDepth?: number;
   /** Run as one node of a cluster; unset = single node, in-memory broker. */
   cluster?: ClusterOptions;
 }

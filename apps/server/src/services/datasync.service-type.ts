@@ -47,6 +47,8 @@ export class DataSyncEntryConfig extends ServiceEntryConfig {
   @IsOptional() @IsNumber() @IsPositive() unacquiredTimeout: number = 120;
   /** Deltas kept per unacquired subscription; beyond that it is cancelled. */
   @IsOptional() @IsInt() @Min(1) maxBufferedDeltas?: number;
+  /** Seconds a publishDeltas batch id is remembered for deduplication (default 900). */
+  @IsOptional() @IsNumber() @IsPositive() batchDedupWindow?: number;
   @IsArray()
   @ArrayUnique((d: DealerEntryConfig) => d?.name, { message: 'dealer names must be unique' })
   @ValidateNested({ each: true })
@@ -65,6 +67,7 @@ export const datasyncServiceType: ServiceType<DataSyncEntryConfig> = {
           name: entry.name,
           unacquiredTimeout: entry.unacquiredTimeout,
           maxBufferedDeltas: entry.maxBufferedDeltas,
+          batchDedupWindow: entry.batchDedupWindow,
         });
         for (const dealer of entry.dealers) service.registerDealer(createDeclarativeDealer(dealer as DeclarativeDealerSpec));
         return service;

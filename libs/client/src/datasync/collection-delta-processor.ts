@@ -25,6 +25,8 @@ export interface CollectionDeltaProcessorOptions {
   onUnhandledDelta?: (delta: Delta) => void;
 }
 
+const hasOwn = Object.prototype.hasOwnProperty;
+
 export function idsAreEqual(item: any, other: any): boolean {
   if (item === null || item === undefined || other === null || other === undefined) return false;
   if (item.id === undefined || item.id === null) return false;
@@ -58,7 +60,8 @@ export class CollectionDeltaProcessor {
 
   /** Applies a delta to its model's collection; returns false when no collection is registered for it. */
   processDelta(delta: Delta): boolean {
-    const entry = this.collections[delta.model];
+    // Own keys only: a model named "constructor" or "__proto__" is a name, not Object.prototype.
+    const entry = hasOwn.call(this.collections, delta.model) ? this.collections[delta.model] : undefined;
     if (entry === undefined) return this.unhandled(delta);
     if (isCollection(entry)) {
       this.apply(entry, delta);
@@ -68,7 +71,7 @@ export class CollectionDeltaProcessor {
   }
 
   private applyTagged(views: Record<string, Collection>, delta: Delta): boolean {
-    const view = (tag: string | undefined) => (tag !== undefined && Object.prototype.hasOwnProperty.call(views, tag) ? views[tag] : undefined);
+    const view = (tag: string | undefined) => (tag !== undefined && hasOwn.call(views, tag) ? views[tag] : undefined);
     if (delta.tag !== undefined) {
       const collection = view(delta.tag);
       if (!collection) return this.unhandled(delta);

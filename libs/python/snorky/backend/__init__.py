@@ -17,6 +17,7 @@ import http.client
 import json as _json
 import logging
 import socket
+import time
 import urllib.error
 import urllib.request
 
@@ -31,6 +32,7 @@ __all__ = [
     "SnorkyError",
     "SnorkyTransportError",
     "DEFAULT_TIMEOUT",
+    "DEFAULT_MAX_IDLE",
     "DEFAULT_IDENTITY_SERVICE",
 ]
 
@@ -41,6 +43,11 @@ DEFAULT_TIMEOUT = 10.0
 
 DEFAULT_IDENTITY_SERVICE = "identity_backend"
 """The backend identity service of a default server config (PROTOCOL.md section 7)."""
+
+DEFAULT_MAX_IDLE = 2.0
+"""A kept-alive connection idle longer than this is not reused: Snorky's own backend listener keeps
+idle connections 65 s and Node's default is 5 s, so a reused connection is never one the server is
+closing at that very moment (the race that lost deltas after a ~5 s pause)."""
 
 
 class SnorkyError(Exception):
@@ -56,19 +63,25 @@ class SnorkyTransportError(RuntimeError):
     """The request did not produce an RPC reply: HTTP error status, a body that
     is not a reply envelope, unreachable server or timeout."""
 
-    def __init__(self, message, status=None, body=None):
+    def __init__(self, message, status=None, body=None, timed_out=False, reset=False):
         super().__init__(message)
         self.status = status  # HTTP status, when one was received
         self.body = body  # raw response body (bytes), when one was received
+        # No answer in time: the request may still have been delivered.
+        self.timed_out = timed_out
+        # The connection was closed under the request (e.g. a kept-alive one the server had closed).
+        self.reset = reset
 
 
 class SnorkyHTTPTransport(object):
     """Sends one envelope per HTTP POST to Snorky's backend endpoint."""
 
-    def __init__(self, url, key, timeout=DEFAULT_TIMEOUT, use_requests=None):
+    def __init__(self, url, key, timeout=DEFAULT_TIMEOUT, use_requests=None, max_idle=DEFAULT_MAX_IDLE):
         self.url = url
         self.key = key
         self.timeout = timeout
+        self.max_idle = max_idle
+        self._last_used = None
         if use_requests is None:
             use_requests = _requests is not None
         if use_requests and _requests is None:
@@ -116,14 +129,22 @@ class SnorkyHTTPTransport(object):
         return self._post_urllib(body)
 
     def _post_requests(self, body):
+        now = time.monotonic()
+        if self._last_used is not None and now - self._last_used > self.max_idle:
+            self._session.close()  # drops idle pooled connections; the session stays usable
+        self._last_used = now
         try:
             response = self._session.post(
                 self.url, headers=self._headers(), data=body, timeout=self.timeout
             )
-        except _requests.Timeout as err:
-            raise SnorkyTransportError(self._timeout_text(err))
-        except _requests.RequestException as err:
+        except _requests.ConnectTimeout as err:
             raise SnorkyTransportError(self._unreachable_text(err))
+        except _requests.Timeout as err:
+            raise SnorkyTransportError(self._timeout_text(err), timed_out=True)
+        except _requests.RequestException as err:
+            raise SnorkyTransportError(self._unreachable_text(err), reset=_is_reset(err))
+        finally:
+            self._last_used = time.monotonic()
         return response.status_code, response.reason, response.content
 
     def _post_urllib(self, body):
@@ -136,18 +157,26 @@ class SnorkyHTTPTransport(object):
                 return err.code, err.reason, err.read()
         except urllib.error.URLError as err:
             if isinstance(err.reason, socket.timeout):
-                raise SnorkyTransportError(self._timeout_text(err.reason))
-            raise SnorkyTransportError(self._unreachable_text(err.reason))
+                raise SnorkyTransportError(self._timeout_text(err.reason), timed_out=True)
+            raise SnorkyTransportError(self._unreachable_text(err.reason), reset=_is_reset(err.reason))
         except socket.timeout as err:  # TimeoutError on Python >= 3.10
-            raise SnorkyTransportError(self._timeout_text(err))
+            raise SnorkyTransportError(self._timeout_text(err), timed_out=True)
         except (http.client.HTTPException, OSError) as err:
-            raise SnorkyTransportError(self._unreachable_text(err))
+            raise SnorkyTransportError(self._unreachable_text(err), reset=_is_reset(err))
 
     def _timeout_text(self, err):
         return "Snorky at %s did not answer within %s s: %s" % (self.url, self.timeout, err)
 
     def _unreachable_text(self, err):
         return "Cannot reach Snorky at %s: %s" % (self.url, err)
+
+
+def _is_reset(err):
+    """The connection was there and went away under the request (not refused)."""
+    if isinstance(err, (ConnectionResetError, ConnectionAbortedError, http.client.RemoteDisconnected)):
+        return True
+    text = str(err)
+    return "Connection aborted" in text or "reset by peer" in text or "RemoteDisconnected" in text
 
 
 class SnorkyBackend(object):

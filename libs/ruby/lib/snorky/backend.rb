@@ -57,8 +57,12 @@ module Snorky
 
     # DataSyncBackend.publishDeltas; deltas is an array of
     # {type:, model:, data:} / {type: "update", model:, newData:, oldData:}.
-    def publish_deltas(deltas, service: DEFAULT_DATASYNC_SERVICE)
-      call(service, "publishDeltas", deltas: deltas)
+    # With batch_id the call is retry-safe: Snorky delivers one batch id once
+    # within its dedup window (docs/protocol-notes.md).
+    def publish_deltas(deltas, service: DEFAULT_DATASYNC_SERVICE, batch_id: nil)
+      return call(service, "publishDeltas", deltas: deltas) if batch_id.nil?
+
+      call(service, "publishDeltas", deltas: deltas, batchId: batch_id)
     end
 
     # DataSyncBackend.authorizeSubscription; items is an array of
@@ -111,8 +115,13 @@ module Snorky
       end
 
       text
-    rescue *NETWORK_ERRORS => e
+    rescue Net::OpenTimeout => e
       raise TransportError, "Snorky backend at #{@url} unreachable: #{e.class}: #{e.message}"
+    rescue Timeout::Error => e
+      raise TransportError.new("Snorky backend at #{@url} did not answer within #{@timeout} s: #{e.class}", timed_out: true)
+    rescue *NETWORK_ERRORS => e
+      reset = e.is_a?(Errno::ECONNRESET) || e.is_a?(EOFError) || e.is_a?(Errno::EPIPE)
+      raise TransportError.new("Snorky backend at #{@url} unreachable: #{e.class}: #{e.message}", reset: reset)
     end
 
     def http

@@ -2,6 +2,7 @@
 
 require "snorky/backend"
 require "snorky/error"
+require "snorky/publisher"
 
 module Snorky
   # Settings shared by the Rails concerns. Filled from `config.snorky.*` by
@@ -13,15 +14,26 @@ module Snorky
     # datasync_service - name of the DataSync backend service
     # timeout          - seconds for connect / read / write
     # enabled          - false: models publish nothing (e.g. in an app's own test suite)
-    # publish_errors   - :raise (default) or :log when publishing deltas after commit fails
-    # logger           - receives debug lines for each request/reply and :log errors
-    attr_accessor :backend_url, :api_key, :datasync_service, :timeout, :enabled, :publish_errors, :logger
+    # delivery         - how committed deltas reach Snorky (docs/backend-rails.md):
+    #                    :background (default) in-memory queue + sender thread with retries;
+    #                    :outbox  written to the snorky_outbox table in the transaction, drained by a thread;
+    #                    :inline  sent in the committing thread, once, no retry (the former behaviour)
+    # publish_errors   - :inline only: :log (default) or :raise when the send fails
+    # queue_size       - :background: batches held while Snorky is unreachable (default 10 000)
+    # retry_for        - :background: seconds a batch is retried before it is given up (default 600)
+    # logger           - receives debug lines for each request/reply and the delivery's errors
+    attr_accessor :backend_url, :api_key, :datasync_service, :timeout, :enabled, :publish_errors, :logger,
+                  :delivery, :queue_size, :retry_for
 
     def initialize
       @datasync_service = Backend::DEFAULT_DATASYNC_SERVICE
       @timeout = 5
       @enabled = true
-      @publish_errors = :raise
+      @delivery = :background
+      # A failed publish never turns a saved write into an error (a 500 makes clients retry and duplicate).
+      @publish_errors = :log
+      @queue_size = Publisher::DEFAULT_MAX_QUEUE
+      @retry_for = Publisher::DEFAULT_RETRY_FOR
     end
 
     def resolved_backend_url
@@ -51,6 +63,8 @@ module Snorky
     end
   end
 
+  @publisher_lock = Mutex.new
+
   class << self
     def config
       @config ||= Configuration.new
@@ -63,6 +77,34 @@ module Snorky
       config
     end
 
+    # The background sender of :background delivery (one per process).
+    def publisher
+      @publisher_lock.synchronize do
+        @publisher ||= Publisher.new(
+          ->(deltas, batch_id) { backend.publish_deltas(deltas, service: config.datasync_service, batch_id: batch_id) },
+          logger: -> { config.logger },
+          max_queue: config.queue_size || Publisher::DEFAULT_MAX_QUEUE,
+          retry_for: config.retry_for || Publisher::DEFAULT_RETRY_FOR
+        )
+      end
+    end
+
+    # Waits until the deltas committed so far were handed to Snorky (tests, shutdown).
+    def flush(timeout = nil)
+      return Outbox.drainer.flush(timeout) if config.delivery.to_s == "outbox"
+
+      publisher.flush(timeout)
+    end
+
+    # :inline delivery: one attempt in the committing thread; publish_errors decides.
+    def publish_inline(deltas, batch_id)
+      backend.publish_deltas(deltas, service: config.datasync_service, batch_id: batch_id)
+    rescue Snorky::Error, Snorky::TransportError, Snorky::ConfigurationError => e
+      raise if config.publish_errors.to_s == "raise"
+
+      config.logger&.error("Snorky: batch #{batch_id} of #{deltas.size} deltas not published: #{e.class}: #{e.message}")
+    end
+
     # The shared Backend built from the configuration (lazily, so an app
     # boots without Snorky settings and fails only when it uses Snorky).
     def backend
@@ -71,6 +113,8 @@ module Snorky
 
     def reset_backend!
       @backend = nil
+      publisher, @publisher = @publisher, nil
+      publisher&.close(0) # settings changed: a batch still retrying belongs to the old ones
     end
   end
 end

@@ -21,10 +21,28 @@ module Snorky
   class TransportError < StandardError
     attr_reader :status, :body
 
-    def initialize(text, status: nil, body: nil)
+    # timed_out: no answer in time, the request may still have been delivered.
+    # reset: the connection went away under the request.
+    def initialize(text, status: nil, body: nil, timed_out: false, reset: false)
       super(text)
       @status = status
       @body = body
+      @timed_out = timed_out
+      @reset = reset
+    end
+
+    def timed_out?
+      @timed_out
+    end
+
+    def reset?
+      @reset
+    end
+
+    # Sending again may succeed: no HTTP answer at all (refused, reset,
+    # timeout) or a server-side 5xx (503: the node is cut off from Redis).
+    def transient?
+      status.nil? || status >= 500 || [408, 429].include?(status)
     end
   end
 

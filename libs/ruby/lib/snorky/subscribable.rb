@@ -2,6 +2,7 @@
 
 require "active_support/concern"
 require "snorky/configuration"
+require "snorky/transaction_batch"
 
 module Snorky
   # ActiveRecord concern: publishes a DataSync delta for every committed
@@ -13,7 +14,10 @@ module Snorky
   #     def snorky_json = { id:, title: }   # optional; default: as_json
   #   end
   #
-  # Deltas are sent in after_commit (never for a rolled-back transaction).
+  # The deltas of one transaction go out after its commit as one batch with
+  # a batch id (never for a rolled-back transaction), by default from a
+  # background thread with retries (Snorky::Publisher): a save never waits
+  # for Snorky and never fails because of it (config.snorky.delivery).
   # An update delta's oldData is snorky_json of a read-only copy built from
   # the attribute values before the transaction — no extra query.
   # Bypassing callbacks (update_column, update_all, delete_all, touch)
@@ -26,7 +30,8 @@ module Snorky
 
       after_create :snorky_note_create
       after_update :snorky_note_update
-      after_commit :snorky_publish_changes
+      after_save :snorky_enlist
+      after_destroy :snorky_enlist
       after_rollback :snorky_forget_changes
     end
 
@@ -88,17 +93,11 @@ module Snorky
       self.class.instantiate(row).tap(&:readonly!)
     end
 
-    def snorky_publish_changes
-      delta = snorky_delta
-      snorky_forget_changes
-      return unless delta && Snorky.config.enabled
+    def snorky_enlist
+      return unless Snorky.config.enabled
 
-      Snorky.backend.publish_deltas([delta], service: Snorky.config.datasync_service)
-    rescue Snorky::Error, Snorky::TransportError, Snorky::ConfigurationError => e
-      raise unless Snorky.config.publish_errors.to_s == "log"
-
-      logger = Snorky.config.logger || (self.class.respond_to?(:logger) && self.class.logger)
-      logger&.error("Snorky: delta for #{self.class.name} #{id.inspect} not published: #{e.class}: #{e.message}")
+      Snorky.backend # a missing URL or key fails the save itself, loudly, not later in a thread
+      Snorky::TransactionBatch.enlist(self)
     end
 
     def snorky_forget_changes

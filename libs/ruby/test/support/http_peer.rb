@@ -17,10 +17,10 @@ class HttpPeer
 
   attr_reader :requests, :port
 
-  def initialize(&handler)
+  def initialize(port: 0, &handler)
     @handler = handler || ->(_req) { [200, JSON.generate(service: "x", message: { type: "response", data: nil })] }
     @requests = Queue.new
-    @server = TCPServer.new("127.0.0.1", 0)
+    @server = TCPServer.new("127.0.0.1", port)
     @port = @server.addr[1]
     @sockets = []
     @thread = Thread.new { accept_loop }

@@ -4,6 +4,16 @@ import { DEFAULT_JOURNAL_MAX_ENTRIES, JournalOptions, JournalPosition } from './
 
 export type BroadcastHandler = (payload: unknown) => void;
 
+/**
+ * Makes a broadcast idempotent: the first broadcast with `key` goes out; any other with the same key
+ * within `ttlMs` (on any node) is dropped. Checked and recorded in the same step as the broadcast,
+ * so a retry after a lost reply is dropped and a broadcast that failed is not marked as made.
+ */
+export interface BroadcastOnce {
+  key: string;
+  ttlMs: number;
+}
+
 /** The in-memory journal of one channel (single node): what `readJournal` serves from. */
 interface MemoryJournal {
   options: JournalOptions;
@@ -29,6 +39,8 @@ export abstract class Broker {
   private readonly handlers = new Map<string, BroadcastHandler[]>();
   private readonly journals = new Map<string, MemoryJournal>();
   private readonly claims = new Map<string, { value: string; timer: ReturnType<typeof setTimeout> }>();
+  /** Once-keys of recent broadcasts → when they expire; oldest first (see firstTime). */
+  private readonly onceKeys = new Map<string, number>();
 
   /** True when several nodes share this broker (state then lives outside the process). */
   get clustered(): boolean {
@@ -74,8 +86,11 @@ export abstract class Broker {
   /** Delivers `frame` to every subscriber of `topic` on every node. Resolves once it is handed on. */
   abstract publish(topic: string, frame: Frame): Promise<void>;
 
-  /** Sends `payload` to the `channel` handlers of every node, this one included. */
-  abstract broadcast(channel: string, payload: unknown): Promise<void>;
+  /**
+   * Sends `payload` to the `channel` handlers of every node, this one included. With `once`, resolves
+   * false (and sends nothing) when a broadcast with the same key was made within its TTL.
+   */
+  abstract broadcast(channel: string, payload: unknown, once?: BroadcastOnce): Promise<boolean>;
 
   onBroadcast(channel: string, handler: BroadcastHandler): void {
     const list = this.handlers.get(channel) ?? [];
@@ -159,6 +174,24 @@ export abstract class Broker {
     return this.claims.get(key)?.value;
   }
 
+  /**
+   * In-memory once-keys (single node): true the first time `key` is seen within `ttlMs`.
+   * Expired keys are swept from the front of the insertion-ordered map on each call — O(1)
+   * amortized, no timer per key; memory is (broadcasts per second) × TTL entries.
+   */
+  protected firstTime(key: string, ttlMs: number): boolean {
+    const now = Date.now();
+    for (const [old, expires] of this.onceKeys) {
+      if (expires > now) break;
+      this.onceKeys.delete(old);
+    }
+    const expires = this.onceKeys.get(key);
+    if (expires !== undefined && expires > now) return false;
+    this.onceKeys.delete(key); // re-inserted at the end: the map stays roughly in expiry order
+    this.onceKeys.set(key, now + ttlMs);
+    return true;
+  }
+
   // ---- hooks for cluster engines --------------------------------------------------------------
 
   /** A local client subscribed to `topic` (`first`: no local subscriber before). */
@@ -201,8 +234,10 @@ export class LocalBroker extends Broker {
     this.deliverLocal(topic, frame);
   }
 
-  async broadcast(channel: string, payload: unknown): Promise<void> {
+  async broadcast(channel: string, payload: unknown, once?: BroadcastOnce): Promise<boolean> {
+    if (once && !this.firstTime(once.key, once.ttlMs)) return false;
     this.journalLocal(channel, payload);
     this.emitLocal(channel, payload);
+    return true;
   }
 }

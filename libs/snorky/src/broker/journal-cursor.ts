@@ -107,7 +107,8 @@ export class JournalCursor {
       this.wake();
       return true;
     }
-    if (p.epoch !== head.epoch) this.startOver(head.epoch);
+    // A head behind this node's position cannot be the history it knew, whatever its epoch says.
+    if (p.epoch !== head.epoch || head.seq < p.seq) this.startOver(head.epoch);
     return this.fill(head.seq);
   }
 

@@ -2,11 +2,11 @@ import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/c
 import { randomUUID } from 'crypto';
 import Redis, { RedisOptions } from 'ioredis';
 import type { Frame } from '../protocol/envelope';
-import { Broker } from './broker';
+import { BroadcastOnce, Broker } from './broker';
 import { BrokerUnavailableError } from './broker-unavailable.error';
 import { DEFAULT_JOURNAL_MAX_ENTRIES, JournalOptions, JournalPosition } from './journal';
 import { JournalCursor } from './journal-cursor';
-import { JOURNAL_HEAD, JOURNAL_READ, JOURNALED_BROADCAST } from './redis-scripts';
+import { JOURNAL_HEAD, JOURNAL_READ, JOURNALED_BROADCAST, ONCE_PUBLISH } from './redis-scripts';
 
 export interface RedisBrokerOptions {
   /** e.g. 'redis://127.0.0.1:6379'. */
@@ -20,7 +20,18 @@ export interface RedisBrokerOptions {
 }
 
 type ScriptedRedis = Redis & {
-  snorkyBroadcast(meta: string, journal: string, epoch: string, channel: string, payload: string, retentionMs: number, max: number): Promise<number>;
+  snorkyBroadcast(
+    meta: string,
+    journal: string,
+    onceKey: string,
+    epochCandidate: string,
+    channel: string,
+    payload: string,
+    retentionMs: number,
+    max: number,
+    onceTtlMs: number,
+  ): Promise<number>;
+  snorkyOncePublish(onceKey: string, channel: string, payload: string, onceTtlMs: number): Promise<number>;
   snorkyJournalHead(meta: string, journal: string, epoch: string): Promise<[string, string]>;
   snorkyJournalRead(meta: string, journal: string, epoch: string, from: number, upto: number): Promise<string[] | null>;
 };
@@ -48,8 +59,6 @@ export class RedisBroker extends Broker implements OnApplicationBootstrap, OnApp
   private readonly prefix: string;
   private readonly connectTimeoutMs: number;
   private readonly commandTimeoutMs: number;
-  /** A fresh epoch offered to Redis when it holds none (first start, or lost data). */
-  private readonly epochCandidate = randomUUID();
   private readonly journalOptions = new Map<string, JournalOptions>();
   private readonly cursors = new Map<string, JournalCursor>();
   /** Redis channels whose SUBSCRIBE was acknowledged on the current connection. */
@@ -79,7 +88,8 @@ export class RedisBroker extends Broker implements OnApplicationBootstrap, OnApp
     };
     this.publisher = new Redis(this.url, { ...common, connectionName: 'snorky-publisher' }) as ScriptedRedis;
     this.subscriber = new Redis(this.url, { ...common, connectionName: 'snorky-subscriber' });
-    this.publisher.defineCommand('snorkyBroadcast', { numberOfKeys: 2, lua: JOURNALED_BROADCAST });
+    this.publisher.defineCommand('snorkyBroadcast', { numberOfKeys: 3, lua: JOURNALED_BROADCAST });
+    this.publisher.defineCommand('snorkyOncePublish', { numberOfKeys: 1, lua: ONCE_PUBLISH });
     this.publisher.defineCommand('snorkyJournalHead', { numberOfKeys: 2, lua: JOURNAL_HEAD });
     this.publisher.defineCommand('snorkyJournalRead', { numberOfKeys: 2, lua: JOURNAL_READ });
     this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => this.onRedisMessage(channel.toString(), message));
@@ -160,17 +170,31 @@ export class RedisBroker extends Broker implements OnApplicationBootstrap, OnApp
     }
   }
 
-  async broadcast(channel: string, payload: unknown): Promise<void> {
+  async broadcast(channel: string, payload: unknown, once?: BroadcastOnce): Promise<boolean> {
     const json = JSON.stringify(payload);
     const journal = this.journalOptions.get(channel);
+    const onceKey = this.prefix + 'once:' + (once?.key ?? '-');
     try {
       if (!journal) {
+        if (once) return (await this.publisher.snorkyOncePublish(onceKey, this.broadcastChannel(channel), json, once.ttlMs)) === 1;
         await this.publisher.publish(this.broadcastChannel(channel), json);
-        return;
+        return true;
       }
       const [meta, list] = this.journalKeys(channel);
       const max = journal.maxEntries ?? DEFAULT_JOURNAL_MAX_ENTRIES;
-      await this.publisher.snorkyBroadcast(meta, list, this.epochCandidate, this.broadcastChannel(channel), json, journal.retentionMs, max);
+      // A fresh epoch candidate every call (see ENSURE_EPOCH in redis-scripts.ts).
+      const seq = await this.publisher.snorkyBroadcast(
+        meta,
+        list,
+        onceKey,
+        randomUUID(),
+        this.broadcastChannel(channel),
+        json,
+        journal.retentionMs,
+        max,
+        once?.ttlMs ?? 0,
+      );
+      return seq !== 0;
     } catch (err) {
       throw this.unavailable(err);
     }
@@ -231,7 +255,7 @@ export class RedisBroker extends Broker implements OnApplicationBootstrap, OnApp
   override async journalHead(channel: string): Promise<JournalPosition> {
     const [meta, list] = this.journalKeys(channel);
     try {
-      const [epoch, seq] = await this.publisher.snorkyJournalHead(meta, list, this.epochCandidate);
+      const [epoch, seq] = await this.publisher.snorkyJournalHead(meta, list, randomUUID());
       return { epoch, seq: Number(seq) };
     } catch (err) {
       throw this.unavailable(err);

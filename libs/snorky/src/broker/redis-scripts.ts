@@ -1,21 +1,42 @@
 /**
  * Lua run inside Redis, so that numbering, journaling and publishing a broadcast are one atomic
  * step: the journal's order is the order every node receives.
- * Keys of a journaled channel: KEYS[1] = hash {epoch, seq}, KEYS[2] = list of "seq ms payload".
+ * Keys of a journaled channel: KEYS[1] = hash {epoch, run, seq}, KEYS[2] = list of "seq ms payload".
  */
 
-/** Starts a journal (new epoch) when Redis has none — e.g. after it restarted without persistence. */
+/**
+ * Starts a journal (new epoch) unless Redis holds the one this very server has been writing: none
+ * at all (first start, restarted empty, flushed), or one written under another server run — a
+ * restart (even one that reloaded a snapshot: its tail may be gone) or a replica promoted after a
+ * failover (it may lack the master's last broadcasts). Sequence numbers restart at 1 only in a new
+ * epoch, so a node can never mistake a restarted journal for the one it knew. ARGV[1] must be a
+ * fresh random candidate on every call: one reused (e.g. per process) would give a restarted
+ * journal the old epoch again.
+ */
 const ENSURE_EPOCH = `
-local epoch = redis.call('HGET', KEYS[1], 'epoch')
-if not epoch then
+local run = string.match(redis.call('INFO', 'server'), 'run_id:(%x+)')
+local known = redis.call('HMGET', KEYS[1], 'epoch', 'run')
+local epoch = known[1]
+if not epoch or known[2] ~= run then
   epoch = ARGV[1]
-  redis.call('HSET', KEYS[1], 'epoch', epoch)
-  redis.call('DEL', KEYS[2])
+  redis.call('DEL', KEYS[1], KEYS[2])
+  redis.call('HSET', KEYS[1], 'epoch', epoch, 'run', run)
 end
 `;
 
-/** ARGV: epoch candidate, redis channel, payload, retention ms, max entries. Returns the seq. */
-export const JOURNALED_BROADCAST = `${ENSURE_EPOCH}
+/**
+ * A once-key (BroadcastOnce): KEYS[3], with its TTL in ms as ARGV[6] ('0' = no once-key). A key
+ * already set means a duplicate: the script returns 0 and publishes nothing.
+ */
+const ONCE = `
+if tonumber(ARGV[6]) > 0 and not redis.call('SET', KEYS[3], '1', 'PX', ARGV[6], 'NX') then return 0 end
+`;
+
+/**
+ * KEYS[3]: once-key. ARGV: epoch candidate, redis channel, payload, retention ms, max entries,
+ * once TTL. Returns the seq, or 0 for a duplicate.
+ */
+export const JOURNALED_BROADCAST = `${ONCE}${ENSURE_EPOCH}
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -49,4 +70,11 @@ if not head then return false end
 local first = tonumber(string.match(head, '^(%d+) '))
 if first > from + 1 then return false end
 return redis.call('LRANGE', KEYS[2], from + 1 - first, tonumber(ARGV[3]) - first)
+`;
+
+/** KEYS[1]: once-key. ARGV: redis channel, payload, once TTL ms. Returns 1, or 0 for a duplicate. */
+export const ONCE_PUBLISH = `
+if not redis.call('SET', KEYS[1], '1', 'PX', ARGV[3], 'NX') then return 0 end
+redis.call('PUBLISH', ARGV[1], ARGV[2])
+return 1
 `;

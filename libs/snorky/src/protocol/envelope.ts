@@ -1,3 +1,5 @@
+import { DEFAULT_MAX_JSON_DEPTH, textNestsDeeperThan } from './json-value';
+
 /** The envelope every frame carries (PROTOCOL §1): {"service": <name>, "message": <any JSON>}. */
 export interface Envelope {
   service: string;
@@ -13,11 +15,15 @@ export function encodeEnvelope(service: string, message: unknown): string {
   return JSON.stringify({ service, message });
 }
 
-/** Parses one incoming frame. Never throws: a bad frame yields the reason it is dropped. */
-export function parseEnvelope(raw: string): EnvelopeParseResult {
+/**
+ * Parses one incoming frame. Never throws: a bad frame yields the reason it is dropped.
+ * Nesting is checked on the raw text first, so a deep frame costs one linear scan and is never built.
+ */
+export function parseEnvelope(raw: string | Buffer, maxDepth: number = DEFAULT_MAX_JSON_DEPTH): EnvelopeParseResult {
+  if (textNestsDeeperThan(raw, maxDepth)) return { ok: false, reason: nestedTooDeep(maxDepth) };
   let value: unknown;
   try {
-    value = JSON.parse(raw);
+    value = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
   } catch {
     return { ok: false, reason: 'invalid JSON' };
   }
@@ -31,6 +37,11 @@ export function envelopeOf(value: unknown): EnvelopeParseResult {
   }
   const obj = value as Record<string, unknown>;
   if (typeof obj.service !== 'string') return { ok: false, reason: 'envelope lacks a string "service"' };
-  if (!('message' in obj)) return { ok: false, reason: 'envelope lacks "message"' };
+  if (!Object.prototype.hasOwnProperty.call(obj, 'message')) return { ok: false, reason: 'envelope lacks "message"' };
   return { ok: true, envelope: { service: obj.service, message: obj.message } };
+}
+
+/** The drop reason of a value nested deeper than the limit (PROTOCOL §1). */
+export function nestedTooDeep(maxDepth: number): string {
+  return `JSON nested deeper than ${maxDepth} levels`;
 }

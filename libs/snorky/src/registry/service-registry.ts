@@ -1,9 +1,10 @@
-import { Logger } from '@nestjs/common';
 import type { Client } from '../client/client';
 import { Envelope, envelopeOf, EnvelopeParseResult, parseEnvelope } from '../protocol/envelope';
 import type { RegistrySide } from '../rpc/metadata';
 import type { Service } from '../rpc/service';
+import { DEFAULT_MAX_JSON_DEPTH } from '../protocol/json-value';
 import { dropFrame } from './drop-frame';
+import { failureLog } from './rate-limited-log';
 
 /**
  * The services of one side (frontend or backend), by name. Transports hand it raw frames;
@@ -11,14 +12,13 @@ import { dropFrame } from './drop-frame';
  */
 export class ServiceRegistry {
   private readonly services = new Map<string, Service>();
-  private readonly logger: Logger;
 
   constructor(
     readonly side: RegistrySide,
     readonly maxFrameSize: number,
-  ) {
-    this.logger = new Logger(`ServiceRegistry(${side})`);
-  }
+    /** Frames nesting objects/arrays deeper than this are dropped as malformed (PROTOCOL §1). */
+    readonly maxJsonDepth: number = DEFAULT_MAX_JSON_DEPTH,
+  ) {}
 
   register(service: Service): void {
     if (this.services.has(service.name)) {
@@ -39,10 +39,13 @@ export class ServiceRegistry {
   dispatch(client: Client, raw: string | Buffer): void {
     const size = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.length;
     if (size > this.maxFrameSize) return this.drop(client, `frame of ${size} bytes exceeds maxFrameSize ${this.maxFrameSize}`);
-    this.route(client, parseEnvelope(typeof raw === 'string' ? raw : raw.toString('utf8')));
+    this.route(client, parseEnvelope(raw, this.maxJsonDepth));
   }
 
-  /** Routes a JSON value its transport already parsed (and size-checked): the backend HTTP body. */
+  /**
+   * Routes a JSON value its transport already parsed and checked for size and depth (see
+   * read-body.ts): the backend HTTP body.
+   */
   dispatchParsed(client: Client, value: unknown): void {
     this.route(client, envelopeOf(value));
   }
@@ -81,6 +84,6 @@ export class ServiceRegistry {
   }
 
   private logFailure(service: Service, err: unknown): void {
-    this.logger.error(`service ${service.name} failed`, err instanceof Error ? err.stack : String(err));
+    failureLog.error(`${this.side} service ${service.name} failed`, err instanceof Error ? err.stack : String(err));
   }
 }

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SNORKY_OPTIONS } from '../snorky.module-definition';
-import { DEFAULT_MAX_FRAME_SIZE, SnorkyModuleOptions } from '../snorky-options';
+import { DEFAULT_MAX_FRAME_SIZE, type SnorkyModuleOptions } from '../snorky-options';
 import type { RegistrySide } from '../rpc/metadata';
+import { DEFAULT_MAX_JSON_DEPTH } from '../protocol/json-value';
 import { ServiceRegistry } from './service-registry';
 
 /** The two registries of a Snorky node: frontend (WebSocket, SockJS) and backend (HTTP). */
@@ -12,8 +13,9 @@ export class SnorkyRegistries {
 
   constructor(@Inject(SNORKY_OPTIONS) options: SnorkyModuleOptions) {
     const maxFrameSize = options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
-    this.frontend = new ServiceRegistry('frontend', maxFrameSize);
-    this.backend = new ServiceRegistry('backend', maxFrameSize);
+    const maxJsonDepth = options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
+    this.frontend = new ServiceRegistry('frontend', maxFrameSize, maxJsonDepth);
+    this.backend = new ServiceRegistry('backend', maxFrameSize, maxJsonDepth);
   }
 
   of(side: RegistrySide): ServiceRegistry {

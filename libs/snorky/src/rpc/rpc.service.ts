@@ -7,6 +7,7 @@ import { RpcError } from './rpc-error';
 import { RpcRequest } from './rpc-request';
 import { Service } from './service';
 import { dropFrame } from '../registry/drop-frame';
+import { failureLog } from '../registry/rate-limited-log';
 import { BrokerUnavailableError } from '../broker/broker-unavailable.error';
 
 /** A service whose messages are RPC requests dispatched to its `@RpcCommand` methods. */
@@ -34,7 +35,8 @@ export abstract class RpcService extends Service {
       args = definition.params.kind === 'none' && definition.params.requestFirst ? [request] : [bound, request];
     } catch (err) {
       if (err instanceof InvalidParamsError) return request.error(ErrorText.InvalidParams);
-      throw err;
+      // A validator's bug: still exactly one reply, never a request left waiting.
+      return this.failed(definition, request, err);
     }
     try {
       const method = (this as unknown as Record<string, (...a: unknown[]) => unknown>)[definition.methodName];
@@ -43,11 +45,16 @@ export abstract class RpcService extends Service {
     } catch (err) {
       if (err instanceof RpcError) return request.error(err.message);
       if (err instanceof BrokerUnavailableError) {
-        this.logger.warn(`${this.name}.${definition.name}: ${err.message}`);
+        failureLog.warn(`${this.name}.${definition.name}: ${err.message}`);
         return request.unavailable(err.message);
       }
-      this.logger.error(`${this.name}.${definition.name} failed`, err instanceof Error ? err.stack : String(err));
-      request.error(ErrorText.InternalError);
+      this.failed(definition, request, err);
     }
+  }
+
+  /** Answers `Internal error`; the real error is logged (rate-limited: a client can trigger it at will). */
+  private failed(definition: CommandDefinition, request: RpcRequest, err: unknown): void {
+    failureLog.error(`${this.name}.${definition.name} failed`, err instanceof Error ? err.stack : String(err));
+    request.error(ErrorText.InternalError);
   }
 }

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'crypto';
 import { SNORKY_OPTIONS } from '../snorky.module-definition';
-import { SnorkyModuleOptions } from '../snorky-options';
+import type { SnorkyModuleOptions } from '../snorky-options';
 import { cameThroughBackendListener } from './backend-listener';
 
 function digest(value: string): Buffer {

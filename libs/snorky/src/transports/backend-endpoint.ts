@@ -2,7 +2,7 @@ import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { RequestListener } from 'http';
 import { SNORKY_OPTIONS } from '../snorky.module-definition';
-import { SnorkyModuleOptions } from '../snorky-options';
+import type { SnorkyModuleOptions } from '../snorky-options';
 import { backendListenerHandler } from './backend-listener';
 import { EndpointListeners } from './endpoint-listeners';
 

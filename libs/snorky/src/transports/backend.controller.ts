@@ -14,7 +14,7 @@ import {
 import type { IncomingMessage } from 'http';
 import { SnorkyRegistries } from '../registry/snorky-registries';
 import { SNORKY_OPTIONS } from '../snorky.module-definition';
-import { DEFAULT_MAX_FRAME_SIZE, SnorkyModuleOptions } from '../snorky-options';
+import { DEFAULT_MAX_FRAME_SIZE, type SnorkyModuleOptions } from '../snorky-options';
 import { ApiKeyGuard } from './api-key.guard';
 import { BackendRequestClient } from './backend-request-client';
 import { readJsonBody } from './read-body';
@@ -43,7 +43,7 @@ export function createBackendController(path: string): Type<unknown> {
     @HttpCode(200)
     @Header('Content-Type', 'application/json; charset=utf-8')
     async handle(@Req() req: IncomingMessage): Promise<string> {
-      const body = await readJsonBody(req, this.maxFrameSize);
+      const body = await readJsonBody(req, this.maxFrameSize, this.registries.backend.maxJsonDepth);
       const client = new BackendRequestClient(req.socket.remoteAddress);
       this.registries.backend.dispatchParsed(client, body);
       let timer: NodeJS.Timeout | undefined;

@@ -4,6 +4,9 @@ import type { AddressInfo } from 'net';
 
 export type EndpointName = 'frontend' | 'backend';
 
+/** Idle kept-alive connections of an own listener are closed after this (connectors reuse ≤ 2 s). */
+export const BACKEND_KEEP_ALIVE_MS = 65_000;
+
 /**
  * Own HTTP listeners for endpoints configured with a `port` (e.g. the standalone server's backend on
  * 127.0.0.1:5801). Endpoints without a port share the Nest app's HTTP server instead.
@@ -15,6 +18,11 @@ export class EndpointListeners implements OnApplicationShutdown {
 
   async open(name: EndpointName, port: number, host: string, handler: http.RequestListener): Promise<http.Server> {
     const server = http.createServer(handler);
+    // Connectors reuse a kept-alive connection only while it has been idle less than 2 s
+    // (docs/protocol-notes.md "Publishing retry-safe"): the server keeps it far longer, so it never
+    // closes a connection a client is about to reuse (Node's default, 5 s, raced with clients).
+    server.keepAliveTimeout = BACKEND_KEEP_ALIVE_MS;
+    server.headersTimeout = BACKEND_KEEP_ALIVE_MS + 1000;
     this.servers.set(name, server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -66,6 +66,7 @@ export async function authenticateSockJsSession(
   let heldBytes = 0;
   let closed = false;
   const hold = (data: string) => {
+    if (closed) return;
     heldBytes += data.length;
     if (heldBytes > maxHeldBytes) {
       closed = true;

@@ -7,7 +7,8 @@ import type { Frame } from '../protocol/envelope';
 import { SnorkyRegistries } from '../registry/snorky-registries';
 import { ConnectionAuthenticator } from '../handshake/connection-authenticator';
 import { SNORKY_OPTIONS } from '../snorky.module-definition';
-import { DEFAULT_MAX_FRAME_SIZE, SnorkyModuleOptions } from '../snorky-options';
+import { DEFAULT_MAX_FRAME_SIZE } from '../snorky-options';
+import type { SnorkyModuleOptions } from '../snorky-options';
 import { authenticateSockJsSession, SockJsHandshakes } from './sockjs-handshake';
 
 class SockJsClient implements Client {

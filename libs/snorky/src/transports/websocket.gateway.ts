@@ -7,7 +7,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { dropFrame } from '../registry/drop-frame';
 import { SnorkyRegistries } from '../registry/snorky-registries';
 import { SNORKY_OPTIONS } from '../snorky.module-definition';
-import { DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_FRAME_SIZE, DEFAULT_PING_INTERVAL, SnorkyModuleOptions } from '../snorky-options';
+import { DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_FRAME_SIZE, DEFAULT_PING_INTERVAL, type SnorkyModuleOptions } from '../snorky-options';
 import { EndpointListeners, notFound } from './endpoint-listeners';
 import { SockJsTransport } from './sockjs.transport';
 import { WebSocketClient } from './websocket-client';
@@ -49,8 +49,8 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
         : this.adapterHost.httpAdapter.getHttpServer();
     const maxFrameSize = this.options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
     const allowedOrigins = frontend.allowedOrigins;
-    const handshake = (this.handshake = new WebSocketHandshake(allowedOrigins, this.authenticator));
     const path = frontend.path ?? '/ws';
+    const handshake = (this.handshake = new WebSocketHandshake(allowedOrigins, this.authenticator));
     const wss = new WebSocketServer({
       noServer: true,
       maxPayload: Math.max(16 * 1024 * 1024, maxFrameSize * HARD_FRAME_CAP_FACTOR),

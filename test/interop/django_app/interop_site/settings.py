@@ -40,6 +40,11 @@ REST_FRAMEWORK = {
 SNORKY_BACKEND_URL = os.environ.get("SNORKY_BACKEND_URL")
 SNORKY_API_KEY = os.environ.get("SNORKY_API_KEY")
 SNORKY_DATASYNC_SERVICE = "datasync_backend"
+SNORKY_BACKEND_TIMEOUT = float(os.environ.get("SNORKY_BACKEND_TIMEOUT", "10"))
+# The durable outbox (test/interop/django-delivery.e2e-spec.ts turns it on).
+SNORKY_OUTBOX = bool(os.environ.get("SNORKY_OUTBOX"))
+if SNORKY_OUTBOX:
+    INSTALLED_APPS.append("snorky.backend.django.outbox")
 
 LOGGING = {
     "version": 1,

@@ -30,5 +30,7 @@ module RailsInteropApp
     # SNORKY_API_KEY environment fallback so both paths are exercised.
     config.snorky.backend_url = ENV["RAILS_SNORKY_BACKEND_URL"] if ENV["RAILS_SNORKY_BACKEND_URL"]
     config.snorky.datasync_service = ENV.fetch("RAILS_SNORKY_DATASYNC_SERVICE", "datasync_backend")
+    config.snorky.delivery = ENV["RAILS_SNORKY_DELIVERY"] if ENV["RAILS_SNORKY_DELIVERY"]
+    config.snorky.timeout = Float(ENV["RAILS_SNORKY_TIMEOUT"]) if ENV["RAILS_SNORKY_TIMEOUT"]
   end
 end

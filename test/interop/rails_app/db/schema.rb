@@ -9,4 +9,9 @@ ActiveRecord::Schema.define do
     t.string :owner
     t.timestamps
   end
+  if ENV["RAILS_SNORKY_DELIVERY"] == "outbox"
+    require "snorky/outbox"
+    drop_table Snorky::Outbox::TABLE, if_exists: true
+    Snorky::Outbox.create_table(self)
+  end
 end

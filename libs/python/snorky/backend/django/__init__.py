@@ -17,15 +17,18 @@ Differences from the original, all invisible to code that used it:
   remains only as a fallback (hand-built instances, deferred fields);
 * settings are read when needed, and a missing one raises
   ``ImproperlyConfigured`` naming it;
-* every message is logged at DEBUG on the ``snorky`` logger; a delta that
-  cannot be delivered after commit is logged at ERROR there (raising would
-  abort Django's other on-commit callbacks and the data is already saved).
+* the deltas of one transaction go out as one ``publishDeltas`` batch with a
+  ``batchId``, from a background thread with retries (``delivery.py``): a
+  save never waits for Snorky and never fails because of it; with
+  ``SNORKY_OUTBOX = True`` they are written to an outbox table in the same
+  transaction first (``snorky.backend.django.outbox``);
+* every message is logged at DEBUG on the ``snorky`` logger; a batch that
+  cannot be delivered is logged at ERROR there, never raised.
 """
 
 import copy
 import json
 import logging
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -136,13 +139,19 @@ def __getattr__(name):
 
 # --- RPC calls --------------------------------------------------------------
 
-def publish_deltas(deltas):
+def publish_deltas(deltas, batch_id=None):
     """Send deltas to Snorky now (``publishDeltas`` of the DataSync backend service).
 
-    Raises :class:`snorky.backend.SnorkyError` or
-    :class:`snorky.backend.SnorkyTransportError` on failure.
+    With ``batch_id`` the call is retry-safe: Snorky delivers a batch id once
+    within its dedup window. Raises :class:`snorky.backend.SnorkyError` or
+    :class:`snorky.backend.SnorkyTransportError` on failure. Models decorated
+    with :func:`subscribable` do not call this on the request: their deltas go
+    through the background sender (``snorky.backend.django.delivery``).
     """
-    get_backend().call(_datasync_service(), "publishDeltas", deltas=deltas)
+    params = {"deltas": deltas}
+    if batch_id is not None:
+        params["batchId"] = batch_id
+    get_backend().call(_datasync_service(), "publishDeltas", **params)
 
 
 def authorize_subscription(items):
@@ -220,16 +229,11 @@ def _check_settings():
 
 
 def _publish_after_commit(delta, using):
-    transaction.on_commit(partial(_publish_logged, delta), using=using)
+    """Queue ``delta`` to go out with the other deltas of its transaction, as
+    one batch, once (and only if) the transaction commits."""
+    from snorky.backend.django import delivery
 
-
-def _publish_logged(delta):
-    try:
-        publish_deltas([delta])
-    except (SnorkyError, SnorkyTransportError) as err:  # expected failures: one line
-        logger.error("snorky: could not publish %s delta of %s: %s", delta["type"], delta["model"], err)
-    except Exception:  # e.g. an unserializable jsonify() result: keep the traceback
-        logger.exception("snorky: could not publish %s delta of %s", delta["type"], delta["model"])
+    delivery.add_delta(delta, using)
 
 
 def handle_pre_save(sender, instance, raw, using, **kwargs):

@@ -30,8 +30,9 @@ export class DataSyncBackend extends RpcService {
   }
 
   @RpcCommand()
-  async publishDeltas({ deltas }: PublishDeltasParams): Promise<null> {
-    await this.datasync.publishDeltas(deltas);
+  async publishDeltas({ deltas, batchId }: PublishDeltasParams): Promise<null> {
+    // A duplicate batch id is answered like the first publication: the retry's work is done.
+    await this.datasync.publishDeltas(deltas, batchId);
     return null;
   }
 }

@@ -22,4 +22,6 @@ export const DataSyncErrorText = {
   /** A parameter of the wrong shape (not a list, an item that is not an object), as in §2. */
   invalidParams: 'Invalid params',
   missingField: (name: string) => `Missing field '${name}'`,
+  /** publishDeltas' optional batch id (an addition, docs/protocol-notes.md). */
+  batchIdMustBeString: 'batchId must be a string of 1 to 128 characters',
 } as const;

@@ -41,8 +41,12 @@ export class DataSyncPublisher {
     return this.service(service).authorizeSubscription(items);
   }
 
-  /** Validates the whole batch (throws DataSyncError on a bad delta, delivering nothing), then routes it. */
-  publishDeltas(deltas: DeltaInput[], service?: string): Promise<void> {
-    return this.service(service).publishDeltas(deltas);
+  /**
+   * Validates the whole batch (throws DataSyncError on a bad delta, delivering nothing), then routes it.
+   * With `batchId`, a batch already published under that id (within the dedup window) is not
+   * delivered again and this resolves false.
+   */
+  publishDeltas(deltas: DeltaInput[], service?: string, batchId?: string): Promise<boolean> {
+    return this.service(service).publishDeltas(deltas, batchId);
   }
 }

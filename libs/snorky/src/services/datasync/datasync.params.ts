@@ -1,3 +1,4 @@
+import { IsOptional } from 'class-validator';
 import { IsJsonValue } from '../../rpc/json-value.decorator';
 
 /**
@@ -18,4 +19,9 @@ export class AuthorizeSubscriptionParams {
 export class PublishDeltasParams {
   @IsJsonValue()
   deltas: unknown;
+
+  /** Optional: makes the publication retry-safe (deduplicated by id). Absent in the original connector. */
+  @IsOptional()
+  @IsJsonValue()
+  batchId?: unknown;
 }

@@ -1,6 +1,7 @@
 import { Inject, Optional } from '@nestjs/common';
 import type { Client } from '../../client/client';
 import { encodeEnvelope } from '../../protocol/envelope';
+import { failureLog } from '../../registry/rate-limited-log';
 import { RpcCommand } from '../../rpc/rpc-command.decorator';
 import { RpcRequest } from '../../rpc/rpc-request';
 import { RpcService } from '../../rpc/rpc.service';
@@ -10,6 +11,7 @@ import { DataSyncEngine, DEFAULT_UNACQUIRED_TIMEOUT } from './datasync-engine';
 import { TokenParams } from './datasync.params';
 import { BaseDealer, dealerName } from './dealers/base.dealer';
 import { Delta } from './delta';
+import { DataSyncError, DataSyncErrorText } from './datasync-error';
 import { LocalSubscriptionHandoff, SubscriptionHandoff } from './subscription-handoff';
 
 export const DATASYNC_OPTIONS = Symbol('DATASYNC_OPTIONS');
@@ -21,7 +23,16 @@ export interface DataSyncOptions {
   unacquiredTimeout?: number;
   /** Deltas kept per unacquired subscription; beyond that it is cancelled. Default 10 000. */
   maxBufferedDeltas?: number;
+  /**
+   * Seconds a `publishDeltas` batch id is remembered (cluster-wide): a batch sent again with the same
+   * id within this window is acknowledged and not delivered again. Default 900 (15 min).
+   */
+  batchDedupWindow?: number;
 }
+
+export const DEFAULT_BATCH_DEDUP_WINDOW = 900;
+/** Longest batch id accepted (connectors send a UUID). */
+export const MAX_BATCH_ID_LENGTH = 128;
 
 /**
  * The frontend DataSync service (PROTOCOL.md §4): browsers acquire and cancel subscriptions that
@@ -37,18 +48,20 @@ export class DataSyncService extends RpcService {
   readonly engine: DataSyncEngine;
   private handoff: SubscriptionHandoff;
   private readonly unacquiredTimeout: number;
+  private readonly batchDedupWindowMs: number;
 
   constructor(@Optional() @Inject(DATASYNC_OPTIONS) options: DataSyncOptions = {}) {
     super();
     if (options.name) this.name = options.name;
     this.unacquiredTimeout = options.unacquiredTimeout ?? DEFAULT_UNACQUIRED_TIMEOUT;
+    this.batchDedupWindowMs = (options.batchDedupWindow ?? DEFAULT_BATCH_DEDUP_WINDOW) * 1000;
     this.engine = new DataSyncEngine({
       // Encoded once per delta variant and sent as the same bytes to every recipient.
       encode: (delta) => Buffer.from(encodeEnvelope(this.name, { type: 'delta', delta })),
       unacquiredTimeout: options.unacquiredTimeout,
       maxBufferedDeltas: options.maxBufferedDeltas,
       onDealerError: (dealer, err) =>
-        this.logger.error(`dealer ${dealerName(dealer)} failed while routing`, err instanceof Error ? err.stack : String(err)),
+        failureLog.error(`${this.name}: dealer ${dealerName(dealer)} failed while routing`, err instanceof Error ? err.stack : String(err)),
     });
     this.handoff = new LocalSubscriptionHandoff(this.engine);
   }
@@ -102,10 +115,22 @@ export class DataSyncService extends RpcService {
     return token;
   }
 
-  /** Validates the whole batch, then hands it to every node (this one included) for routing. */
-  async publishDeltas(deltas: unknown): Promise<void> {
+  /**
+   * Validates the whole batch, then hands it to every node (this one included) for routing.
+   * With a `batchId` (a retry-safe publication, docs/protocol-notes.md): a batch whose id was seen
+   * within the dedup window, on any node, is not delivered again. Resolves false for such a duplicate.
+   */
+  async publishDeltas(deltas: unknown, batchId?: unknown): Promise<boolean> {
+    if (batchId !== undefined && (typeof batchId !== 'string' || batchId.length === 0 || batchId.length > MAX_BATCH_ID_LENGTH)) {
+      throw new DataSyncError(DataSyncErrorText.batchIdMustBeString);
+    }
     const batch = this.engine.validateDeltas(deltas);
-    if (batch.length > 0) await this.broker.broadcast(this.channel, batch);
+    const once = batchId === undefined ? undefined : { key: `${this.channel}:${batchId}`, ttlMs: this.batchDedupWindowMs };
+    // An empty batch with an id still records the id: its retry must not count as new either.
+    if (batch.length === 0 && !once) return true;
+    const fresh = await this.broker.broadcast(this.channel, batch, once);
+    if (!fresh) this.logger.debug(`batch ${batchId} was published before; not delivered again`);
+    return fresh;
   }
 
   onModuleDestroy(): void {

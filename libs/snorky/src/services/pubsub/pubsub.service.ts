@@ -1,7 +1,7 @@
 import { Inject, Optional } from '@nestjs/common';
-import stableStringify from 'fast-json-stable-stringify';
 import type { Client } from '../../client/client';
 import { encodeEnvelope } from '../../protocol/envelope';
+import { canonicalJson } from '../../protocol/json-value';
 import { ErrorText } from '../../protocol/error-text';
 import { RpcCommand } from '../../rpc/rpc-command.decorator';
 import { RpcError } from '../../rpc/rpc-error';
@@ -21,7 +21,8 @@ export interface PubSubOptions {
 
 /**
  * PROTOCOL §3. Channels are any JSON value compared by value: the canonical (key-sorted) JSON
- * is the channel's identity, and the broker topic.
+ * is the channel's identity, and the broker topic. Every key counts, whatever its name
+ * (`{"room": 1, "__proto__": 2}` is not `{"room": 1}`).
  */
 @SnorkyService('pubsub')
 export class PubSubService extends RpcService {
@@ -52,7 +53,7 @@ export class PubSubService extends RpcService {
 
   @RpcCommand()
   async subscribe({ channel }: ChannelParams, req: RpcRequest): Promise<void> {
-    const key = stableStringify(channel);
+    const key = canonicalJson(channel);
     let channels = this.subscriptions.get(req.client);
     if (!channels) this.subscriptions.set(req.client, (channels = new Set()));
     if (channels.has(key)) throw new RpcError(ErrorText.AlreadySubscribed);
@@ -81,7 +82,7 @@ export class PubSubService extends RpcService {
 
   @RpcCommand()
   unsubscribe({ channel }: ChannelParams, req: RpcRequest): void {
-    const key = stableStringify(channel);
+    const key = canonicalJson(channel);
     const channels = this.subscriptions.get(req.client);
     if (!channels?.delete(key)) throw new RpcError(ErrorText.NotSubscribed);
     if (channels.size === 0) this.subscriptions.delete(req.client);
@@ -97,7 +98,7 @@ export class PubSubService extends RpcService {
   /** Publishes regardless of policy (the backend path). Serialized once for all subscribers. */
   publishToChannel(channel: unknown, message: unknown): Promise<void> {
     const frame = encodeEnvelope(this.name, { type: 'message', channel, message });
-    return this.broker.publish(this.topic(stableStringify(channel)), frame);
+    return this.broker.publish(this.topic(canonicalJson(channel)), frame);
   }
 
   /** Undoes a subscription that could not be completed (the cluster's Redis was unreachable). */

@@ -1,6 +1,6 @@
 import { SubscriptionItem } from '../subscription';
 import { MISSING, parseFieldPath, readField, FieldPath } from '../filter/field-path';
-import { jsonKey } from '../filter/json-value';
+import { jsonKey } from '../../../protocol/json-value';
 import { BaseDealer } from './base.dealer';
 
 const NO_ITEMS: ReadonlySet<SubscriptionItem> = new Set();

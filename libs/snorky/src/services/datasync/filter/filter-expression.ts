@@ -1,5 +1,5 @@
 import { FieldPath, MISSING, parseFieldPath, readField } from './field-path';
-import { jsonEqual, jsonKey } from './json-value';
+import { jsonEqual, jsonKey } from '../../../protocol/json-value';
 
 /**
  * Filter expressions of the filter dealer, in the prefix notation of PROTOCOL.md §4:

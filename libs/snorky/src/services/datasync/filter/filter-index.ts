@@ -1,6 +1,6 @@
 import { FieldPath, MISSING, readField } from './field-path';
 import { CompiledFilter, matchFilter, parseFilter, requiredEquality } from './filter-expression';
-import { jsonKey } from './json-value';
+import { jsonKey } from '../../../protocol/json-value';
 import { naiveFilterMatches } from './naive-filter';
 
 /**
