@@ -7,11 +7,10 @@
  * Snorky here is the standalone server (one node) with the identity and cursors services; each
  * client authenticates with a token its "backend" asked for, as a real page does.
  */
-import { spawn } from 'child_process';
-import { join } from 'path';
 import WebSocket from 'ws';
 import { backendOk } from '../test/cluster/support/cluster';
 import { startStandaloneServer, type StandaloneServer } from '../test/support/standalone-server';
+import { startBaseline } from './fanout/ws-baseline';
 import { openSockets, type Subscriber } from './fanout/fanout-clients';
 import { burstRound, FANOUT_SETTINGS, median, pacedRun, percentile } from './fanout/fanout-measure';
 
@@ -87,18 +86,6 @@ async function bareSide(url: string): Promise<Side> {
   };
 }
 
-async function startBaseline(): Promise<{ url: string; stop(): void }> {
-  const child = spawn(process.execPath, [join(__dirname, 'fanout', 'ws-broadcast-server.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve) => {
-    let out = '';
-    child.stdout!.on('data', (c) => {
-      out += c;
-      const m = /listening on (\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-  });
-  return { url, stop: () => child.kill('SIGTERM') };
-}
 
 function alternate<T>(round: number, a: T, b: T): T[] {
   return round % 2 === 0 ? [a, b] : [b, a];

@@ -7,10 +7,9 @@
  *   paced: 50 publishes/s, latency from publish to delivery, p50/p99.
  * The clients share one process, which on 2 cores is the bottleneck of both: the ratio is what counts.
  */
-import { spawn } from 'child_process';
-import { join } from 'path';
 import { startStandaloneServer } from '../test/support/standalone-server';
 import WebSocket from 'ws';
+import { startBaseline } from './fanout/ws-baseline';
 import { FanoutTarget, openSockets, Subscriber, subscribeAll } from './fanout/fanout-clients';
 import { burstRound, FANOUT_SETTINGS, FanoutResult, median, pacedRun, percentile, resultRow, snorkyPubSubTarget } from './fanout/fanout-measure';
 
@@ -40,19 +39,6 @@ function resultOf(side: Side): FanoutResult {
   return { deliveriesPerSecond: median(side.rates), p50: percentile(side.latencies, 0.5), p99: percentile(side.latencies, 0.99) };
 }
 
-/** The baseline server in its own process; resolves with its URL and a stop function. */
-async function startBaseline(): Promise<{ url: string; stop(): void }> {
-  const child = spawn(process.execPath, [join(__dirname, 'fanout', 'ws-broadcast-server.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve) => {
-    let out = '';
-    child.stdout!.on('data', (c) => {
-      out += c;
-      const m = /listening on (\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-  });
-  return { url, stop: () => child.kill('SIGTERM') };
-}
 
 async function main(): Promise<void> {
   const s = FANOUT_SETTINGS;

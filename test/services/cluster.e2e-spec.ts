@@ -1,6 +1,7 @@
 import { chatContract } from './contract/chat.contract';
 import { cursorsContract } from './contract/cursors.contract';
-import { eventually, messagingContract } from './contract/messaging.contract';
+import { eventually } from '../cluster/support/cluster';
+import { messagingContract } from './contract/messaging.contract';
 import { unique } from './contract/unique';
 import { useThreeNodes } from './support/setups';
 

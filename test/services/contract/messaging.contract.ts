@@ -1,3 +1,4 @@
+import { eventually } from '../../cluster/support/cluster';
 import type { ServicesSetup } from '../support/setups';
 import { unique } from './unique';
 
@@ -106,17 +107,4 @@ export function messagingContract(setup: ServicesSetup): void {
       expect(await b.call('messaging', 'registerParticipant', { name: x })).toBeNull();
     });
   });
-}
-
-/** Polls until `check` passes (disconnects are processed asynchronously). */
-export async function eventually(check: () => Promise<void>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 }
