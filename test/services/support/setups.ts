@@ -63,7 +63,7 @@ export class NodeProcess {
   ) {}
 
   static async start(redisUrl: string, nodeTimeout = 1.5, heartbeatInterval = 0.25): Promise<NodeProcess> {
-    const child = spawn(process.execPath, ['-r', './scripts/register.js', 'test/services/support/services-node.ts'], {
+    const child = spawn(process.execPath, ['-C', '@snorky/source', '-r', './scripts/register.js', 'test/services/support/services-node.ts'], {
       cwd: ROOT,
       env: { ...process.env, REDIS_URL: redisUrl, NODE_TIMEOUT: String(nodeTimeout), HEARTBEAT_INTERVAL: String(heartbeatInterval) },
       stdio: ['ignore', 'pipe', 'pipe'],
