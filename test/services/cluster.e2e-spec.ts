@@ -10,7 +10,7 @@ const NODE_TIMEOUT = 1.5;
 
 /**
  * PROTOCOL §8–§10 across three node processes on one Redis (peer i talks to node i % 3), then the
- * failures: a node killed with SIGKILL, and Redis restarting empty.
+ * failures: Redis restarting empty, Redis stalling, and (last) a node killed with SIGKILL.
  */
 const cluster = useThreeNodes(NODE_TIMEOUT);
 messagingContract(cluster);
@@ -41,6 +41,41 @@ describe('Services across a cluster: failures', () => {
     expect((await b.call('cursors', 'join', { document })).cursors.map((c: any) => c.publicHandle)).toEqual([handle]);
   });
 
+  it('a connection leaving while Redis stalls: its name, membership and cursor go once Redis answers, with left / cursorRemoved; no node is taken for dead', async () => {
+    const name = unique('stalled');
+    const channel = unique('room');
+    const document = unique('doc');
+    const [ann, bob] = [{ id: unique('ann') }, { id: unique('bob') }];
+    const watcher = await cluster.member(1, bob);
+    await watcher.call('chat', 'join', { channel });
+    await watcher.call('cursors', 'join', { document });
+    const keeper = await cluster.member(2, { id: unique('carl') }); // on another node: must not be swept
+    await keeper.call('chat', 'join', { channel });
+    expect((await watcher.next('chat')).status).toBe('joined');
+    const leaving = await cluster.member(0, ann);
+    await leaving.call('messaging', 'registerParticipant', { name });
+    await leaving.call('chat', 'join', { channel });
+    await leaving.call('cursors', 'join', { document });
+    const handle = await leaving.call('cursors', 'createCursor', { privateHandle: 1, document, position: 1, status: 1 });
+    expect(await watcher.next('chat')).toMatchObject({ from: ann, status: 'joined' });
+    expect((await watcher.next('cursors')).type).toBe('cursorAdded');
+
+    const pid = (cluster.redis as any).child.pid as number;
+    process.kill(pid, 'SIGSTOP'); // Redis hangs: commands time out (2 s), nothing is lost
+    try {
+      await leaving.close();
+      await new Promise((r) => setTimeout(r, (NODE_TIMEOUT + 1) * 1000));
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    expect(await watcher.next('chat', 10_000)).toMatchObject({ type: 'presence', from: ann, channel, status: 'left' });
+    expect(await watcher.next('cursors', 10_000)).toEqual({ type: 'cursorRemoved', cursor: { publicHandle: handle, document } });
+    await eventually(async () => expect(await watcher.call('messaging', 'listParticipants')).not.toContain(name));
+    // carl (node 2) was not announced as left although every node missed its heartbeats
+    await watcher.quiet('chat', 1000);
+    const members = (await watcher.call('chat', 'leave', { channel }).then(() => watcher.call('chat', 'join', { channel }))).members;
+    expect(members).toHaveLength(2);
+  });
   it(`a killed node: survivors remove its names, members and cursors within ${NODE_TIMEOUT} s + heartbeat, with left / cursorRemoved`, async () => {
     const name = unique('doomed');
     const channel = unique('room');
@@ -91,4 +126,5 @@ describe('Services across a cluster: failures', () => {
     expect(await watcher.call('messaging', 'registerParticipant', { name })).toBeNull();
     process.stdout.write(`presence and cursors converged ${convergedMs} ms after the node was killed (node timeout ${NODE_TIMEOUT} s)\n`);
   });
+
 });

@@ -20,9 +20,17 @@ type RosterRedis = Redis & {
   snorkyRosterAdd(h: string, v: string, m: string, set: string, key: string, holder: string, node: string, exclusive: string, hasValue: string, value: string, roster: string): Promise<number>;
   snorkyRosterRemove(h: string, v: string, m: string, key: string, holder: string, roster: string, prefix: string): Promise<number>;
   snorkyRosterSetValue(v: string, m: string, key: string, holder: string, value: string): Promise<number>;
-  snorkyRosterHeartbeat(nodes: string, node: string): Promise<number>;
+  snorkyRosterHeartbeat(nodes: string, node: string): Promise<[number, number]>;
   snorkyRosterSweep(nodes: string, prefix: string, timeoutMs: number): Promise<(string | number)[]>;
 };
+
+/** A release Redis did not confirm; retried each heartbeat. `silent`: the hold may never have been made. */
+interface PendingRemoval {
+  roster: string;
+  key: string;
+  holder: string;
+  silent: boolean;
+}
 
 interface OwnHold {
   roster: string;
@@ -49,6 +57,8 @@ export class RedisRoster extends Roster implements OnApplicationShutdown {
   private readonly nodeTimeoutMs: number;
   /** This node's holds, to write back after Redis lost them. */
   private readonly own = new Map<string, OwnHold>();
+  /** Releases that failed (Redis unreachable): a hold must not outlive its connection in Redis. */
+  private readonly pendingRemovals: PendingRemoval[] = [];
   private timer: NodeJS.Timeout | undefined;
   private beating: Promise<void> | undefined;
   private started = false;
@@ -83,7 +93,14 @@ export class RedisRoster extends Roster implements OnApplicationShutdown {
   }
 
   async add(roster: string, key: string, holder: string, options: { value?: string; exclusive?: boolean } = {}): Promise<number | RosterRefusal> {
-    const result = await this.run(() => this.addScript(roster, key, holder, options.value, !!options.exclusive));
+    let result: number | RosterRefusal;
+    try {
+      result = await this.run(() => this.addScript(roster, key, holder, options.value, !!options.exclusive));
+    } catch (err) {
+      // Redis may have run the script and the answer got lost: undo it once Redis answers again.
+      this.pendingRemovals.push({ roster, key, holder, silent: true });
+      throw err;
+    }
     if (typeof result === 'number') {
       this.own.set(ownKey(roster, key, holder), { roster, key, holder, value: options.value, exclusive: !!options.exclusive });
     }
@@ -92,8 +109,14 @@ export class RedisRoster extends Roster implements OnApplicationShutdown {
 
   async remove(roster: string, key: string, holder: string): Promise<number | undefined> {
     this.own.delete(ownKey(roster, key, holder));
-    const [h, v, m] = this.keys(roster);
-    const n = await this.run(() => this.redis.snorkyRosterRemove(h, v, m, key, holder, roster, this.prefix));
+    let n: number;
+    try {
+      n = await this.run(() => this.removeScript(roster, key, holder));
+    } catch (err) {
+      // The connection is gone here; its hold goes when Redis answers again (and the service is told, as for a dead node).
+      this.pendingRemovals.push({ roster, key, holder, silent: false });
+      throw err;
+    }
     return n < 0 ? undefined : n;
   }
 
@@ -121,10 +144,19 @@ export class RedisRoster extends Roster implements OnApplicationShutdown {
     return n === -2 ? 'duplicate' : n === -1 ? 'taken' : n;
   }
 
+  private removeScript(roster: string, key: string, holder: string): Promise<number> {
+    const [h, v, m] = this.keys(roster);
+    return this.redis.snorkyRosterRemove(h, v, m, key, holder, roster, this.prefix);
+  }
+
   private async beat(): Promise<void> {
-    const added = await this.redis.snorkyRosterHeartbeat(`${this.prefix}r:nodes`, this.nodeId);
+    const [added, sincePrevious] = await this.redis.snorkyRosterHeartbeat(`${this.prefix}r:nodes`, this.nodeId);
     if (added === 1 && this.started) await this.restoreOwn();
     this.started = true;
+    await this.retryRemovals();
+    // This node missed beats too (Redis stalled or was unreachable): the others' beats are as old as
+    // ours, not a sign of death. Sweep from the next beat on, once every live node has beaten again.
+    if (sincePrevious > 2 * this.heartbeatMs + 500) return;
     const flat = await this.redis.snorkyRosterSweep(`${this.prefix}r:nodes`, this.prefix, this.nodeTimeoutMs);
     if (flat.length === 0) return;
     const lost: LostHold[] = [];
@@ -134,6 +166,26 @@ export class RedisRoster extends Roster implements OnApplicationShutdown {
     }
     this.logger.warn(`removed ${lost.length} holds of dead node(s)`);
     this.emitLost(lost);
+  }
+
+  /** Releases that failed while Redis was unreachable; they are reported as lost once they went through. */
+  private async retryRemovals(): Promise<void> {
+    const released: LostHold[] = [];
+    while (this.pendingRemovals.length > 0) {
+      const { roster, key, holder, silent } = this.pendingRemovals[0];
+      // Held again meanwhile (a new add of the same hold): that one stays.
+      if (this.own.has(ownKey(roster, key, holder))) {
+        this.pendingRemovals.shift();
+        continue;
+      }
+      // Throws while Redis is still away: retried at the next beat.
+      const n = await this.removeScript(roster, key, holder);
+      // -1: the command that "failed" ran after all (a stalled Redis executes it late); the hold is gone either way.
+      const remaining = silent ? 0 : n >= 0 ? n : await this.holderCount(roster, key);
+      this.pendingRemovals.shift();
+      if (!silent) released.push({ roster, key, holder, value: undefined, remaining });
+    }
+    if (released.length > 0) this.emitLost(released);
   }
 
   /** Redis forgot this node (it restarted empty, or swept us during a pause): write our holds back. */

@@ -40,11 +40,17 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return 1
 `;
 
-/** KEYS: nodes. ARGV: node. Returns 1 when the node was not in the set (first beat, swept, or Redis lost its data). */
+/**
+ * KEYS: nodes. ARGV: node. Returns {added, ms since this node's previous beat (-1: none)}; added = 1 when
+ * the node was not in the set (first beat, swept, or Redis lost its data).
+ */
 export const ROSTER_HEARTBEAT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-return redis.call('ZADD', KEYS[1], now, ARGV[1])
+local previous = redis.call('ZSCORE', KEYS[1], ARGV[1])
+local added = redis.call('ZADD', KEYS[1], now, ARGV[1])
+if previous then return { added, now - tonumber(previous) } end
+return { added, -1 }
 `;
 
 /**

@@ -10,7 +10,10 @@ export interface RosterEntry {
   value: string | undefined;
 }
 
-/** A hold of a node that died, removed by this (surviving) node. */
+/**
+ * A hold removed without its service seeing the outcome: a dead node's (removed by this survivor), or a
+ * release of this node that Redis could only confirm later (it was unreachable when the connection left).
+ */
 export interface LostHold {
   roster: string;
   key: string;
@@ -57,7 +60,11 @@ export abstract class Roster {
 
   abstract entries(roster: string): Promise<RosterEntry[]>;
 
-  /** Told (on one surviving node only) when holds of rosters starting with `prefix` were lost with their node. */
+  /**
+   * Told when holds of rosters starting with `prefix` went without their service's own release: those of
+   * a dead node (on the one survivor that swept it), or releases that failed while Redis was unreachable
+   * and went through later. The service sends what the release would have (`left`, `cursorRemoved`).
+   */
   onLost(prefix: string, handler: LostHandler): void {
     this.lostHandlers.push({ prefix, handler });
   }
