@@ -3,6 +3,7 @@
 # As root it installs what is missing; otherwise it names the missing packages and fails.
 set -euo pipefail
 PACKAGES=(chromium fonts-liberation python3 python3-django python3-djangorestframework python3-requests
+  python3-build python3-setuptools python3-wheel python3-venv python3-pip
   ruby ruby-rails ruby-sqlite3 ruby-webrick redis-server)
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,20 +1,19 @@
 import { request as httpRequest } from 'http';
 import { PubSubBackend, PubSubService } from '@snorky/nest';
-import { postBackend, RunningSnorkyApp, startSnorkyApp, TEST_API_KEY } from '../support/snorky-app';
+import { HTTP_ADAPTERS, RunningSnorkyApp, TEST_API_KEY, postBackend, startSnorkyApp } from '../support/snorky-app';
 import { TestSocket } from '../support/ws-client';
 import { CalculatorService } from './examples/calculator.service';
 import { ProtocolProbeBackend, ProtocolProbeService } from './examples/protocol-probe.service';
 
 /** PROTOCOL §5 backend HTTP endpoint, over real HTTP. */
-describe('backend HTTP endpoint', () => {
+describe.each(HTTP_ADAPTERS)('backend HTTP endpoint on %s', (adapter) => {
   let server: RunningSnorkyApp;
   const ping = { service: 'probe_backend', message: { command: 'ping', params: {}, callId: 5 } };
 
   beforeAll(async () => {
     server = await startSnorkyApp(
       [PubSubService, PubSubBackend, ProtocolProbeBackend, ProtocolProbeService, CalculatorService],
-      { backend: { apiKeys: [TEST_API_KEY, 'next-key'] }, maxFrameSize: 64 * 1024 },
-    );
+      { backend: { apiKeys: [TEST_API_KEY, 'next-key'] }, maxFrameSize: 64 * 1024 }, { adapter });
   });
   afterAll(() => server.close());
 

@@ -1,16 +1,16 @@
-import { RunningSnorkyApp, startSnorkyApp } from '../support/snorky-app';
+import { HTTP_ADAPTERS, RunningSnorkyApp, startSnorkyApp } from '../support/snorky-app';
 import { TestSocket } from '../support/ws-client';
 import { CalculatorService } from './examples/calculator.service';
 import { EchoService } from './examples/echo.service';
 import { ProtocolProbeService } from './examples/protocol-probe.service';
 
 /** PROTOCOL §1 envelope routing and §2 RPC, over a real WebSocket. */
-describe('RPC services over WebSocket', () => {
+describe.each(HTTP_ADAPTERS)('RPC services over WebSocket on %s', (adapter) => {
   let server: RunningSnorkyApp;
   let socket: TestSocket;
 
   beforeAll(async () => {
-    server = await startSnorkyApp([EchoService, CalculatorService, ProtocolProbeService]);
+    server = await startSnorkyApp([EchoService, CalculatorService, ProtocolProbeService], {}, { adapter });
   });
   afterAll(() => server.close());
   beforeEach(async () => (socket = await TestSocket.open(server.wsUrl)));

@@ -1,17 +1,18 @@
 import { Module } from '@nestjs/common';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import SockJS from 'sockjs-client';
 import type { AddressInfo } from 'net';
 import { EndpointListeners, PubSubBackend, PubSubService, SnorkyModule, SnorkyModuleOptions } from '@snorky/nest';
-import { postBackend, startSnorkyApp, TEST_API_KEY } from '../support/snorky-app';
+import { HTTP_ADAPTERS, TEST_API_KEY, postBackend, startSnorkyApp } from '../support/snorky-app';
 import { TestSocket } from '../support/ws-client';
 import { CalculatorService } from './examples/calculator.service';
 import { ProtocolProbeService } from './examples/protocol-probe.service';
 
 /** PROTOCOL §5 transports: keep-alive ping, origins, SockJS, own listeners, forRootAsync. */
-describe('transports', () => {
+describe.each(HTTP_ADAPTERS)('transports on %s', (adapter) => {
   it('pings WebSocket clients at the configured interval', async () => {
-    const server = await startSnorkyApp([CalculatorService], { frontend: { pingInterval: 0.1 } });
+    const server = await startSnorkyApp([CalculatorService], { frontend: { pingInterval: 0.1 } }, { adapter });
     const socket = await TestSocket.open(server.wsUrl);
     let pings = 0;
     socket.ws.on('ping', () => pings++);
@@ -23,7 +24,7 @@ describe('transports', () => {
   });
 
   it('does not ping when pingInterval is 0', async () => {
-    const server = await startSnorkyApp([CalculatorService], { frontend: { pingInterval: 0 } });
+    const server = await startSnorkyApp([CalculatorService], { frontend: { pingInterval: 0 } }, { adapter });
     const socket = await TestSocket.open(server.wsUrl);
     let pings = 0;
     socket.ws.on('ping', () => pings++);
@@ -34,7 +35,7 @@ describe('transports', () => {
   });
 
   it('accepts only allowed origins when an allowlist is set', async () => {
-    const server = await startSnorkyApp([CalculatorService], { frontend: { allowedOrigins: ['https://app.example'] } });
+    const server = await startSnorkyApp([CalculatorService], { frontend: { allowedOrigins: ['https://app.example'] } }, { adapter });
     const allowed = await TestSocket.open(server.wsUrl, { origin: 'https://app.example' });
     expect((await allowed.call('calculator', 'sum', { number1: 1, number2: 1 }, 0)).message.data).toBe(2);
     await expect(TestSocket.open(server.wsUrl, { origin: 'https://evil.example' })).rejects.toThrow(/403/);
@@ -44,7 +45,7 @@ describe('transports', () => {
   });
 
   it('applies the origin allowlist to SockJS too', async () => {
-    const server = await startSnorkyApp([CalculatorService], { frontend: { sockjsPrefix: '/sockjs', allowedOrigins: ['https://app.example'] } });
+    const server = await startSnorkyApp([CalculatorService], { frontend: { sockjsPrefix: '/sockjs', allowedOrigins: ['https://app.example'] } }, { adapter });
     const base = `http://127.0.0.1:${server.port}/sockjs`;
     const from = (origin?: string) => fetch(`${base}/000/abc/xhr`, { method: 'POST', headers: origin ? { Origin: origin } : {} });
     expect((await from('https://evil.example')).status).toBe(403);
@@ -56,7 +57,7 @@ describe('transports', () => {
   });
 
   it('serves the same frontend registry over SockJS', async () => {
-    const server = await startSnorkyApp([PubSubService, PubSubBackend, ProtocolProbeService], { frontend: { sockjsPrefix: '/sockjs' } });
+    const server = await startSnorkyApp([PubSubService, PubSubBackend, ProtocolProbeService], { frontend: { sockjsPrefix: '/sockjs' } }, { adapter });
     const sock = new SockJS(`http://127.0.0.1:${server.port}/sockjs`);
     const frames: any[] = [];
     await new Promise<void>((resolve, reject) => {
@@ -87,7 +88,7 @@ describe('transports', () => {
     const server = await startSnorkyApp([PubSubService, PubSubBackend], {
       frontend: { port: 0, host: '127.0.0.1' },
       backend: { port: 0, host: '127.0.0.1', apiKeys: [TEST_API_KEY] },
-    });
+    }, { adapter });
     const listeners = server.app.get(EndpointListeners);
     const frontendPort = listeners.port('frontend')!;
     const backendPort = listeners.port('backend')!;
@@ -118,7 +119,7 @@ describe('transports', () => {
       ],
       providers: [CalculatorService, PubSubService, PubSubBackend],
     }).compile();
-    const app = moduleRef.createNestApplication({ logger: false });
+    const app = adapter === 'fastify' ? moduleRef.createNestApplication(new FastifyAdapter(), { logger: false }) : moduleRef.createNestApplication({ logger: false });
     await app.listen(0, '127.0.0.1');
     const port = (app.getHttpServer().address() as AddressInfo).port;
     const socket = await TestSocket.open(`ws://127.0.0.1:${port}/live`);

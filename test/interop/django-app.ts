@@ -1,18 +1,19 @@
 /**
  * Runs the real Django 3.2 + Django REST Framework app of
- * test/interop/django_app with Debian's /usr/bin/python3 and the connector
- * from libs/python on PYTHONPATH. Prerequisites are probed first so a missing
- * package fails the test with the Debian package's name (never a skip).
+ * test/interop/django_app with Debian's python3 and the connector as a team installs it: the built
+ * wheel, pip-installed into a venv (support/installed-connectors.ts), not libs/python on PYTHONPATH.
+ * Prerequisites are probed first so a missing package fails the test with the Debian package's name
+ * (never a skip).
  */
 import { spawn, spawnSync } from 'child_process';
 import { existsSync, mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
-import { join, resolve } from 'path';
+import { join } from 'path';
 import { AppProcess, startAppProcess } from './support/app-process';
+import { pythonModuleFile, pythonWithInstalledWheel } from './support/installed-connectors';
 
 export const PYTHON = '/usr/bin/python3';
 const APP_DIR = join(__dirname, 'django_app');
-const CONNECTOR_DIR = resolve(__dirname, '../../libs/python');
 
 /** Each Python module the app needs and the Debian package that provides it. */
 const PYTHON_REQUIREMENTS: Array<[module: string, pkg: string]> = [
@@ -65,9 +66,10 @@ export interface DjangoAppOptions {
 /** Migrates a fresh SQLite database (or the one in options.dataDir) and serves the app; resolves once it listens. */
 export async function startDjangoApp(snorky: { backendUrl: string; apiKey: string }, options: DjangoAppOptions = {}): Promise<DjangoApp> {
   const dbDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'snorky-django-'));
+  const { python, venv } = pythonWithInstalledWheel();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    PYTHONPATH: [CONNECTOR_DIR, APP_DIR, process.env.PYTHONPATH].filter(Boolean).join(':'),
+    PYTHONPATH: [APP_DIR, process.env.PYTHONPATH].filter(Boolean).join(':'),
     PYTHONDONTWRITEBYTECODE: '1',
     PYTHONUNBUFFERED: '1',
     DJANGO_SETTINGS_MODULE: 'interop_site.settings',
@@ -79,7 +81,7 @@ export async function startDjangoApp(snorky: { backendUrl: string; apiKey: strin
 
   const manage = (...args: string[]) =>
     new Promise<string>((done, fail) => {
-      const child = spawn(PYTHON, ['manage.py', ...args], { cwd: APP_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(python, ['manage.py', ...args], { cwd: APP_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout!.on('data', (chunk) => (stdout += chunk));
@@ -90,11 +92,13 @@ export async function startDjangoApp(snorky: { backendUrl: string; apiKey: strin
       );
     });
 
+  const connector = pythonModuleFile(python, env);
+  if (!connector.startsWith(venv)) throw new Error(`the app would import snorky.backend from ${connector}, not from the installed wheel in ${venv}`);
   await manage('migrate', '--noinput');
 
   const server = await startAppProcess({
     name: 'Django app',
-    command: PYTHON,
+    command: python,
     args: ['serve.py'],
     cwd: APP_DIR,
     env,

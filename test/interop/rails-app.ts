@@ -8,6 +8,7 @@ import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { AppProcess, startAppProcess } from './support/app-process';
+import { gemEnvWithInstalledGem, rubyGemDir } from './support/installed-connectors';
 
 const APP_DIR = join(__dirname, 'rails_app');
 
@@ -49,8 +50,11 @@ export type RailsApp = AppProcess;
 /** Boots the app against a Snorky backend (env: extra environment, e.g. RAILS_SNORKY_DELIVERY); resolves once it listens. */
 export async function startRailsApp(snorky: { backendUrl: string; apiKey: string }, extraEnv: NodeJS.ProcessEnv = {}): Promise<RailsApp> {
   const dbDir = mkdtempSync(join(tmpdir(), 'snorky-rails-'));
+  // The gem as a team installs it (support/installed-connectors.ts), not libs/ruby/lib.
+  const gems = gemEnvWithInstalledGem();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    ...gems,
     DATABASE_URL: `sqlite3:${join(dbDir, 'test.sqlite3')}`,
     // URL through config.snorky.backend_url, key through the env fallback.
     RAILS_SNORKY_BACKEND_URL: snorky.backendUrl,
@@ -59,6 +63,8 @@ export async function startRailsApp(snorky: { backendUrl: string; apiKey: string
     ...extraEnv,
   };
   delete env.SNORKY_BACKEND_URL;
+  const gemDir = rubyGemDir(env);
+  if (!gemDir.startsWith(gems.GEM_HOME)) throw new Error(`the app would load the snorky gem from "${gemDir}", not from ${gems.GEM_HOME}`);
 
   return startAppProcess({
     name: 'Rails app',

@@ -1,7 +1,7 @@
 /**
  * @snorky/nest in the apps Nest's generator makes today: Nest 12 (ESM, nodenext, isolatedModules, Vitest)
  * and Nest 11 (CommonJS). In a folder outside the checkout: the generated app (fixtures/, unchanged) +
- * the README's calculator and SnorkyModule.forRoot(...) (fixtures/snorky-app), `npm install <the built
+ * the README's calculator (test/core/examples) and SnorkyModule.forRoot(...) (fixtures/snorky-app), `npm install <the built
  * tarball>` and nothing else, `nest build` with the app's own settings, `node dist/main.js`, then a
  * WebSocket client. The dependency shape is checked on the installed tree: one copy of each Nest module,
  * at the app's major (npm adds missing peers at their newest version: a Nest-versioned peer would pull
@@ -10,13 +10,15 @@
  * To keep CI fast the copy drops the generated devDependencies the test does not run (linters,
  * formatters, test runners, coverage); what builds and runs the app stays, and so do the compiler settings.
  */
-import { readFileSync, writeFileSync, copyFileSync, readdirSync } from 'fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { SnorkySocket } from '../support/snorky-socket';
 import { npmTarballs } from './support/artifacts';
 import { FreshProject, freshProject, INSTALL_TIMEOUT_MS, StartedProcess, startProcess } from './support/fresh-project';
 
 const FIXTURES = join(__dirname, 'fixtures');
+/** The README's calculator (the seed guide's), as the core suites use it. */
+const CALCULATOR = join(__dirname, '..', 'core', 'examples', 'calculator.service.ts');
 /** The generated devDependencies `nest build` needs (vitest: the Nest 12 tsconfig lists its types). */
 const BUILD_DEV_DEPENDENCIES = /^(@nestjs\/(cli|schematics|testing)|typescript|@types\/(node|express)|vitest)$/;
 
@@ -65,7 +67,8 @@ describe.each([
     const { nest } = npmTarballs();
     project = freshProject(fixture, join(FIXTURES, fixture));
     dropUnusedDevDependencies(project.dir);
-    for (const file of readdirSync(join(FIXTURES, 'snorky-app'))) copyFileSync(join(FIXTURES, 'snorky-app', file), join(project.dir, 'src', file));
+    copyFileSync(join(FIXTURES, 'snorky-app', 'app.module.ts'), join(project.dir, 'src', 'app.module.ts'));
+    copyFileSync(CALCULATOR, join(project.dir, 'src', 'calculator.service.ts'));
     listenOnLoopback(project.dir);
     await project.npmInstall(nest);
     await project.run(join(project.dir, 'node_modules', '.bin', 'nest'), ['build']);

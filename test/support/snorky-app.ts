@@ -1,4 +1,5 @@
 import { INestApplication, ModuleMetadata, Provider } from '@nestjs/common';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import type { AddressInfo } from 'net';
 import { SnorkyModule, SnorkyModuleOptions } from '@snorky/nest';
@@ -13,6 +14,17 @@ export interface RunningSnorkyApp {
   close(): Promise<void>;
 }
 
+/** The HTTP platforms Snorky must behave identically on; suites that touch HTTP run once per adapter. */
+export const HTTP_ADAPTERS = ['express', 'fastify'] as const;
+export type HttpAdapterName = (typeof HTTP_ADAPTERS)[number];
+
+export interface SnorkyAppExtra extends Pick<ModuleMetadata, 'imports' | 'controllers'> {
+  /** Default 'express'. */
+  adapter?: HttpAdapterName;
+  /** Runs before listen: global prefix, useGlobal* enhancers, ... */
+  configure?: (app: INestApplication) => void;
+}
+
 /**
  * A real Nest app with SnorkyModule on a random port: real WebSocket, real HTTP, nothing mocked.
  * `providers` are the services (and dealers) under test.
@@ -20,7 +32,7 @@ export interface RunningSnorkyApp {
 export async function startSnorkyApp(
   providers: Provider[],
   options: Partial<SnorkyModuleOptions> = {},
-  extra: Pick<ModuleMetadata, 'imports' | 'controllers'> = {},
+  extra: SnorkyAppExtra = {},
 ): Promise<RunningSnorkyApp> {
   const moduleRef = await Test.createTestingModule({
     imports: [
@@ -29,13 +41,19 @@ export async function startSnorkyApp(
         backend: options.backend === false ? false : { path: '/backend', apiKeys: [TEST_API_KEY], ...options.backend },
         ...(options.maxFrameSize ? { maxFrameSize: options.maxFrameSize } : {}),
         ...(options.cluster ? { cluster: options.cluster } : {}),
+        ...(options.globalEnhancers ? { globalEnhancers: true } : {}),
       }),
       ...(extra.imports ?? []),
     ],
     controllers: extra.controllers ?? [],
     providers,
   }).compile();
-  const app = moduleRef.createNestApplication({ logger: process.env.SNORKY_TEST_LOGS ? undefined : false });
+  const logger = process.env.SNORKY_TEST_LOGS ? undefined : false;
+  const app: INestApplication =
+    extra.adapter === 'fastify'
+      ? moduleRef.createNestApplication(new FastifyAdapter(), { logger })
+      : moduleRef.createNestApplication({ logger });
+  extra.configure?.(app);
   await app.listen(0, '127.0.0.1');
   const port = (app.getHttpServer().address() as AddressInfo).port;
   return {

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  // bodyParser off: the backend controller reads bodies itself, with the maxFrameSize limit and any content type.
+  // bodyParser off: the app has no routes of its own; the backend endpoint reads its bodies itself (maxFrameSize, any content type).
   const app = await NestFactory.create(ServerModule.fromConfig(config), {
     bodyParser: false,
     logger: process.env.SNORKY_DEBUG ? ['error', 'warn', 'log', 'debug', 'verbose'] : ['error', 'warn', 'log'],

@@ -69,6 +69,12 @@ export interface SnorkyModuleOptions {
   maxJsonDepth?: number;
   /** Run as one node of a cluster; unset = single node, in-memory broker. */
   cluster?: ClusterOptions;
+  /**
+   * Apply the app's global guards, interceptors, pipes and filters (`useGlobal*`, `APP_*`) to commands too.
+   * Default false: like Nest's gateways, commands run only the enhancers declared on their method and class
+   * (global ones are usually written for HTTP requests). See docs/commands.md.
+   */
+  globalEnhancers?: boolean;
 }
 
 export const DEFAULT_MAX_FRAME_SIZE = 1024 * 1024;

@@ -2,14 +2,17 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { Broker } from '../broker/broker';
 import { Roster } from '../broker/roster';
+import { CommandPipeline } from '../rpc/command-pipeline';
 import { SNORKY_SERVICE_METADATA, SnorkyServiceMetadata } from '../rpc/metadata';
+import { RpcService } from '../rpc/rpc.service';
 import { Service } from '../rpc/service';
 import { decoratedProviders } from './decorated-providers';
 import { SnorkyRegistries } from './snorky-registries';
 
 /**
  * Discovery, not registration by hand: finds every provider whose class carries `@SnorkyService`,
- * attaches it (name, registry, broker, roster) and registers it in its registry.
+ * attaches it (name, registry, broker, roster), builds its command table through the Nest pipeline and
+ * registers it in its registry — all at module init, so a mistake fails start-up, not the first message.
  */
 @Injectable()
 export class ServiceExplorer implements OnModuleInit {
@@ -20,14 +23,16 @@ export class ServiceExplorer implements OnModuleInit {
     private readonly registries: SnorkyRegistries,
     private readonly broker: Broker,
     private readonly roster: Roster,
+    private readonly pipeline: CommandPipeline,
   ) {}
 
   onModuleInit(): void {
-    for (const { instance, metadata } of decoratedProviders<SnorkyServiceMetadata>(this.discovery, SNORKY_SERVICE_METADATA)) {
+    for (const { instance, metadata, moduleKey } of decoratedProviders<SnorkyServiceMetadata>(this.discovery, SNORKY_SERVICE_METADATA, 'Service')) {
       if (!(instance instanceof Service)) {
         throw new Error(`${instance.constructor.name} has @SnorkyService but extends neither Service nor RpcService`);
       }
       instance.attach({ name: instance.name ?? metadata.name, registry: instance.registry ?? metadata.registry, broker: this.broker, roster: this.roster });
+      if (instance instanceof RpcService) instance.prepareCommands(this.pipeline.factoryFor(moduleKey));
       this.registries.of(instance.registry).register(instance);
       this.logger.log(`${instance.registry} service "${instance.name}" (${instance.constructor.name})`);
     }

@@ -1,4 +1,5 @@
 import type { Client } from '../client/client';
+import { markClosed } from '../client/closed-clients';
 import { Envelope, envelopeOf, EnvelopeParseResult, parseEnvelope } from '../protocol/envelope';
 import type { RegistrySide } from '../rpc/metadata';
 import type { Service } from '../rpc/service';
@@ -68,6 +69,7 @@ export class ServiceRegistry {
   }
 
   clientDisconnected(client: Client): void {
+    markClosed(client);
     for (const service of this.services.values()) this.guard(service, () => service.clientDisconnected(client));
   }
 

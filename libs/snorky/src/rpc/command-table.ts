@@ -18,17 +18,40 @@ export interface CommandDefinition {
 const PLAIN_TYPES: unknown[] = [Object, String, Number, Boolean, Array];
 const scanner = new MetadataScanner();
 
-/** Finds every `@RpcCommand` method on the instance's prototype chain. */
+/**
+ * Finds every `@RpcCommand` method on the instance's prototype chain. A method overridden in a subclass
+ * stays a command (the nearest `@RpcCommand` up the chain applies), so an override without the
+ * decorator never turns into `Unknown command`. Two methods claiming one command name fail here, at start-up.
+ */
 export function scanCommands(instance: object): Map<string, CommandDefinition> {
   const prototype = Object.getPrototypeOf(instance);
   const table = new Map<string, CommandDefinition>();
   for (const methodName of scanner.getAllMethodNames(prototype)) {
-    const options: RpcCommandOptions | undefined = Reflect.getMetadata(RPC_COMMAND_METADATA, prototype[methodName]);
-    if (!options) continue;
+    const declared = declaringPrototype(prototype, methodName);
+    if (!declared) continue;
+    const options: RpcCommandOptions = Reflect.getMetadata(RPC_COMMAND_METADATA, declared[methodName]);
     const name = options.name ?? methodName;
-    table.set(name, { name, methodName, deferred: !!options.deferred, params: paramsMode(prototype, methodName, options) });
+    const existing = table.get(name);
+    if (existing) {
+      throw new Error(
+        `${instance.constructor.name} declares the command "${name}" twice (methods ${existing.methodName} and ${methodName}); ` +
+          'give one of them another name with @RpcCommand({ name })',
+      );
+    }
+    // The override's own parameter types when it has them (TypeScript emits them only for decorated methods).
+    const typed = Reflect.hasMetadata('design:paramtypes', prototype, methodName) ? prototype : declared;
+    table.set(name, { name, methodName, deferred: !!options.deferred, params: paramsMode(typed, methodName, options) });
   }
   return table;
+}
+
+/** The nearest prototype (from `prototype` up) whose own `methodName` carries `@RpcCommand`. */
+function declaringPrototype(prototype: any, methodName: string): any {
+  for (let p = prototype; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    const own = Object.getOwnPropertyDescriptor(p, methodName);
+    if (own && typeof own.value === 'function' && Reflect.hasMetadata(RPC_COMMAND_METADATA, own.value)) return p;
+  }
+  return undefined;
 }
 
 function paramsMode(prototype: object, methodName: string, options: RpcCommandOptions): ParamsMode {

@@ -1,4 +1,5 @@
-import { SetMetadata, applyDecorators, Injectable } from '@nestjs/common';
+import { SetMetadata, applyDecorators } from '@nestjs/common';
+import { InjectableOnce } from '../registry/injectable-once';
 import { RegistrySide, SNORKY_SERVICE_METADATA, SnorkyServiceMetadata } from './metadata';
 
 /**
@@ -7,5 +8,5 @@ import { RegistrySide, SNORKY_SERVICE_METADATA, SnorkyServiceMetadata } from './
  */
 export function SnorkyService(name: string, options: { registry?: RegistrySide } = {}): ClassDecorator {
   const metadata: SnorkyServiceMetadata = { name, registry: options.registry ?? 'frontend' };
-  return applyDecorators(Injectable(), SetMetadata(SNORKY_SERVICE_METADATA, metadata));
+  return applyDecorators(InjectableOnce(), SetMetadata(SNORKY_SERVICE_METADATA, metadata));
 }

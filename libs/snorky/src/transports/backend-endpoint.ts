@@ -1,29 +1,52 @@
-import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap, Optional } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { RequestListener } from 'http';
+import type { Server } from 'http';
+import { SnorkyRegistries } from '../registry/snorky-registries';
 import { SNORKY_OPTIONS } from '../snorky.module-definition';
+import { DEFAULT_MAX_FRAME_SIZE } from '../snorky-options';
 import type { SnorkyModuleOptions } from '../snorky-options';
-import { backendListenerHandler } from './backend-listener';
-import { EndpointListeners } from './endpoint-listeners';
+import { BackendHttpHandler } from './backend-http';
+import { EndpointListeners, notFound } from './endpoint-listeners';
+import { interceptServerEvent } from './intercept-requests';
 
 export const DEFAULT_BACKEND_PATH = '/backend';
 
-/** Opens the backend's own listener when `backend.port` is set; it serves only the backend path. */
+/** The path `forRootAsync({ backendPath })` gave, for apps that still pass it there. */
+export const SNORKY_BACKEND_PATH = Symbol('SNORKY_BACKEND_PATH');
+
+/**
+ * Serves the backend endpoint: on its own listener when `backend.port` is set, otherwise in front of
+ * the app's HTTP server (Express or Fastify) — before the app's framework sees the request, so no global
+ * prefix, middleware or global enhancer applies to it. Installed at bootstrap, before the app listens.
+ */
 @Injectable()
 export class BackendEndpoint implements OnApplicationBootstrap {
   constructor(
     @Inject(SNORKY_OPTIONS) private readonly options: SnorkyModuleOptions,
+    private readonly registries: SnorkyRegistries,
     private readonly adapterHost: HttpAdapterHost,
     private readonly listeners: EndpointListeners,
+    @Optional() @Inject(SNORKY_BACKEND_PATH) private readonly asyncPath?: string,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const backend = this.options.backend;
-    if (!backend || backend.port === undefined) return;
-    const app = this.adapterHost.httpAdapter.getInstance() as RequestListener;
-    if (typeof app !== 'function') {
-      throw new Error('backend.port needs @nestjs/platform-express; on other platforms share the app server');
+    // Without a key nothing could ever be executed: no endpoint at all (404), as with backend: false.
+    if (!backend || !backend.apiKeys?.length) return;
+    const path = backend.path ?? this.asyncPath ?? DEFAULT_BACKEND_PATH;
+    const handler = new BackendHttpHandler(path, backend.apiKeys, this.registries.backend, this.options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE);
+    if (backend.port !== undefined) {
+      await this.listeners.open('backend', backend.port, backend.host ?? '127.0.0.1', (req, res) =>
+        handler.matches(req) ? handler.handle(req, res) : notFound(res),
+      );
+      return;
     }
-    await this.listeners.open('backend', backend.port, backend.host ?? '127.0.0.1', backendListenerHandler(backend.path ?? DEFAULT_BACKEND_PATH, app));
+    const server: Server | undefined = this.adapterHost.httpAdapter?.getHttpServer();
+    if (!server) throw new Error('the backend endpoint needs an HTTP app (NestFactory.create) or its own backend.port');
+    interceptServerEvent(server, 'request', (req, res) => {
+      if (!handler.matches(req)) return false;
+      handler.handle(req, res);
+      return true;
+    });
   }
 }

@@ -5,6 +5,7 @@ import * as sockjs from 'sockjs';
 import { Client, newClientId, TransportKind } from '../client/client';
 import type { Frame } from '../protocol/envelope';
 import { SnorkyRegistries } from '../registry/snorky-registries';
+import { interceptServerEvent } from './intercept-requests';
 import { ConnectionAuthenticator } from '../handshake/connection-authenticator';
 import { SNORKY_OPTIONS } from '../snorky.module-definition';
 import { DEFAULT_MAX_FRAME_SIZE } from '../snorky-options';
@@ -86,13 +87,14 @@ function refuseOtherOrigins(server: Server, prefix: string, allowed: string[]): 
     const origin = req.headers.origin;
     return (path === prefix || path.startsWith(`${prefix}/`)) && origin !== undefined && !allowed.includes(origin);
   };
-  for (const event of ['request', 'upgrade'] as const) {
-    const listeners = server.listeners(event) as Array<(...args: unknown[]) => void>;
-    server.removeAllListeners(event);
-    server.on(event, (req: IncomingMessage, resOrSocket: ServerResponse | Duplex, head?: Buffer) => {
-      if (!refused(req)) return listeners.forEach((listener) => listener.call(server, req, resOrSocket, head));
-      if (resOrSocket instanceof ServerResponse) resOrSocket.writeHead(403, { 'Content-Type': 'text/plain' }).end('Origin not allowed');
-      else resOrSocket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
-    });
-  }
+  interceptServerEvent(server, 'request', (req: IncomingMessage, res: ServerResponse) => {
+    if (!refused(req)) return false;
+    res.writeHead(403, { 'Content-Type': 'text/plain' }).end('Origin not allowed');
+    return true;
+  });
+  interceptServerEvent(server, 'upgrade', (req: IncomingMessage, socket: Duplex) => {
+    if (!refused(req)) return false;
+    socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+    return true;
+  });
 }

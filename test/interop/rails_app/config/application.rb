@@ -6,8 +6,8 @@ require "rails"
 require "active_record/railtie"
 require "action_controller/railtie"
 
-# The gem under test, from this repository.
-$LOAD_PATH.unshift(File.expand_path("../../../../libs/ruby/lib", __dir__))
+# The gem under test: the built gem, installed into the GEM_HOME the test sets
+# (test/interop/support/installed-connectors.ts).
 require "snorky"
 
 # No database.yml: DATABASE_URL is enough for Rails 6.1.

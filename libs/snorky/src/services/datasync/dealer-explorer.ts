@@ -18,7 +18,7 @@ export class DealerExplorer implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    for (const { instance, metadata: options } of decoratedProviders<DealerOptions>(this.discovery, DEALER_METADATA)) {
+    for (const { instance, metadata: options } of decoratedProviders<DealerOptions>(this.discovery, DEALER_METADATA, 'Dealer')) {
       const className = instance.constructor.name;
       if (!(instance instanceof BaseDealer)) {
         throw new Error(`${className} has @Dealer but does not extend BroadcastDealer, SimpleDealer, FilterDealer or BaseDealer`);

@@ -1,4 +1,5 @@
-import { applyDecorators, Injectable, SetMetadata } from '@nestjs/common';
+import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { InjectableOnce } from '../../../registry/injectable-once';
 
 export const DEALER_METADATA = 'snorky:dealer';
 
@@ -15,5 +16,5 @@ export interface DealerOptions {
  * module init, and it can inject anything like any other provider.
  */
 export function Dealer(options: DealerOptions = {}): ClassDecorator {
-  return applyDecorators(Injectable(), SetMetadata(DEALER_METADATA, options));
+  return applyDecorators(InjectableOnce(), SetMetadata(DEALER_METADATA, options));
 }
