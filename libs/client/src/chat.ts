@@ -1,4 +1,5 @@
 import { RpcCallError } from './errors';
+import { restoreEach } from './restore-each';
 import { rpcConnector, type Notification } from './rpc-service';
 import type { SignalLike } from './signal';
 import type { Snorky } from './snorky';
@@ -114,21 +115,11 @@ export class Chat extends rpcConnector<ChatCommands>(['join', 'leave', 'send', '
   override handleReconnected(): void {
     const channels = this.joinedChannels;
     if (channels.length === 0) return;
-    const restored: unknown[] = [];
-    const failed: { channel: unknown; error: Error }[] = [];
-    const attempts = channels.map((channel) =>
-      super.call('join', { channel }).then(
-        (joined) => {
-          this.remember(channel, (joined as ChatCommands['join']['result']).members);
-          restored.push(channel);
-        },
-        (error: Error) => {
-          if (error instanceof RpcCallError) this.channels.delete(stableStringify(channel));
-          failed.push({ channel, error });
-        },
-      ),
-    );
-    Promise.all(attempts).then(() => this.channelsRestored.dispatch({ restored, failed }));
+    restoreEach(
+      channels,
+      (channel) => super.call('join', { channel }).then((joined) => this.remember(channel, (joined as ChatCommands['join']['result']).members)),
+      (channel) => this.channels.delete(stableStringify(channel)),
+    ).then(({ restored, failed }) => this.channelsRestored.dispatch({ restored, failed: failed.map(({ item, error }) => ({ channel: item, error })) }));
   }
 
   override handleDisconnect(): void {

@@ -1,4 +1,5 @@
 import { RpcCallError } from './errors';
+import { restoreEach } from './restore-each';
 import { RpcService, type Notification } from './rpc-service';
 import type { SignalLike } from './signal';
 import type { Snorky } from './snorky';
@@ -216,19 +217,14 @@ export class Cursors extends RpcService<CursorsCommands> {
   override handleReconnected(): void {
     const documents = [...this.documents.values()];
     if (documents.length === 0) return;
-    const restored: CursorDocument[] = [];
-    const failed: { document: CursorDocument; error: Error }[] = [];
-    const attempts = documents.map((document) => {
-      const stale = new Set(document.foreignCursors.map((c) => c.publicHandle));
-      return this.call('join', { document: document.name }).then(
-        (joined) => document.restore(joined.cursors, stale).then(() => restored.push(document)),
-        (error: Error) => {
-          if (error instanceof RpcCallError) this.documents.delete(stableStringify(document.name));
-          failed.push({ document, error });
-        },
-      );
-    });
-    Promise.all(attempts).then(() => this.documentsRestored.dispatch({ restored, failed }));
+    restoreEach(
+      documents,
+      (document) => {
+        const stale = new Set(document.foreignCursors.map((c) => c.publicHandle));
+        return this.call('join', { document: document.name }).then((joined) => document.restore(joined.cursors, stale));
+      },
+      (document) => this.documents.delete(stableStringify(document.name)),
+    ).then(({ restored, failed }) => this.documentsRestored.dispatch({ restored, failed: failed.map(({ item, error }) => ({ document: item, error })) }));
   }
 
   override handleDisconnect(): void {

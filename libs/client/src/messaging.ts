@@ -1,4 +1,5 @@
 import { RpcCallError } from './errors';
+import { restoreEach } from './restore-each';
 import { rpcConnector, type Notification } from './rpc-service';
 import type { SignalLike } from './signal';
 import type { Snorky } from './snorky';
@@ -75,20 +76,11 @@ export class Messaging extends rpcConnector<MessagingCommands>(['registerPartici
   override handleReconnected(): void {
     const names = [...this.names.values()];
     if (names.length === 0) return;
-    const restored: Participant[] = [];
-    const lost: { name: Participant; error: Error }[] = [];
-    const attempts = names.map((name) =>
-      super.call('registerParticipant', { name }).then(
-        () => {
-          restored.push(name);
-        },
-        (error: Error) => {
-          if (error instanceof RpcCallError) this.names.delete(stableStringify(name));
-          lost.push({ name, error });
-        },
-      ),
-    );
-    Promise.all(attempts).then(() => this.namesRestored.dispatch({ restored, lost }));
+    restoreEach(
+      names,
+      (name) => super.call('registerParticipant', { name }),
+      (name) => this.names.delete(stableStringify(name)),
+    ).then(({ restored, failed }) => this.namesRestored.dispatch({ restored, lost: failed.map(({ item, error }) => ({ name: item, error })) }));
   }
 
   override handleDisconnect(): void {
