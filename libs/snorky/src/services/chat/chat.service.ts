@@ -66,6 +66,8 @@ export class ChatService extends RpcService {
     const key = stableStringify(channel);
     if (this.joined.get(client)?.has(key)) throw new RpcError(ErrorText.AlreadyJoined);
     if (!(await this.canJoin(client, channel))) throw new RpcError(ErrorText.NotAuthorized);
+    // A second join may have gone through while the hook ran.
+    if (this.joined.get(client)?.has(key)) throw new RpcError(ErrorText.AlreadyJoined);
     const identity = stableStringify(client.identity);
     // Local first: a second join racing this one is refused, and notifications reach the joiner from now on.
     this.remember(client, key, identity);

@@ -84,6 +84,8 @@ export class CursorsService extends RpcService {
     const key = stableStringify(document);
     if (this.joined.get(client)?.has(key)) throw new RpcError(ErrorText.AlreadyJoined);
     if (!(await this.canJoin(client, document))) throw new RpcError(ErrorText.NotAuthorized);
+    // A second join may have gone through while the hook ran.
+    if (this.joined.get(client)?.has(key)) throw new RpcError(ErrorText.AlreadyJoined);
     addTo(this.documents, key, client);
     addTo(this.joined, client, key);
     try {
