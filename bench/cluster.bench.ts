@@ -13,6 +13,7 @@ import { RedisProcess } from '../test/cluster/support/redis-process';
 import WebSocket from 'ws';
 import { openSockets, Subscriber, subscribeAll } from './fanout/fanout-clients';
 import { FANOUT_SETTINGS, FanoutResult, measureFanout, resultRow, snorkyPubSubTarget } from './fanout/fanout-measure';
+import { UNLIMITED } from './bench-limits';
 
 const SERVICES = [{ type: 'pubsub', name: 'pubsub', backend: 'pubsub_backend' }];
 
@@ -33,7 +34,7 @@ async function measure(nodes: StandaloneServer[]): Promise<FanoutResult> {
 }
 
 async function run(count: number, redisUrl?: string): Promise<FanoutResult> {
-  const config = { services: SERVICES, frontend: { pingInterval: 0 }, ...(redisUrl ? { cluster: { redis: redisUrl } } : {}) };
+  const config = { services: SERVICES, frontend: { pingInterval: 0 }, ...UNLIMITED, ...(redisUrl ? { cluster: { redis: redisUrl } } : {}) };
   const nodes = await Promise.all(Array.from({ length: count }, () => startStandaloneServer(config)));
   try {
     return await measure(nodes);

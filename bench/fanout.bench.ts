@@ -12,6 +12,7 @@ import WebSocket from 'ws';
 import { startBaseline } from './fanout/ws-baseline';
 import { FanoutTarget, openSockets, Subscriber, subscribeAll } from './fanout/fanout-clients';
 import { burstRound, FANOUT_SETTINGS, FanoutResult, median, pacedRun, percentile, resultRow, snorkyPubSubTarget } from './fanout/fanout-measure';
+import { UNLIMITED } from './bench-limits';
 
 interface Side {
   name: string;
@@ -44,7 +45,7 @@ async function main(): Promise<void> {
   const s = FANOUT_SETTINGS;
   console.log(`bench:fanout — ${s.subscribers} subscribers, burst ${s.burstRounds}×${s.burstMessages} publishes, paced ${s.pacedRate}/s for ${s.pacedSeconds} s`);
   const baseline = await startBaseline();
-  const server = await startStandaloneServer({ services: [{ type: 'pubsub', name: 'pubsub', backend: 'pubsub_backend' }], frontend: { pingInterval: 0 } });
+  const server = await startStandaloneServer({ services: [{ type: 'pubsub', name: 'pubsub', backend: 'pubsub_backend' }], frontend: { pingInterval: 0 }, ...UNLIMITED });
   const bareSide = await connect({
     name: 'bare ws',
     url: baseline.url,

@@ -92,6 +92,7 @@ async function pack({ out = path.join(ROOT, 'dist', 'packages'), only = ['npm', 
   if (only.includes('ruby')) artifacts.ruby = buildGem(out);
   if (check && artifacts.npm.length) await require('./check-packages').checkTarballs(artifacts.npm);
   if (!quiet) {
+    if (check && artifacts.npm.length) console.log('npm tarballs checked: contents, publint, attw');
     for (const file of [...artifacts.npm, ...artifacts.python, ...artifacts.ruby]) {
       console.log(`${(fs.statSync(file).size / 1024).toFixed(1).padStart(7)} KiB  ${path.relative(process.cwd(), file)}`);
     }

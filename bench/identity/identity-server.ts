@@ -7,6 +7,7 @@ import { NestFactory } from '@nestjs/core';
 import type { AddressInfo } from 'net';
 import { SnorkyAuthenticator, SnorkyHandshake, SnorkyModule } from '@snorky/nest';
 import { CalculatorService } from '../../test/core/examples/calculator.service';
+import { UNLIMITED } from '../bench-limits';
 
 /** What a real one does: look the session cookie up (asynchronously), or refuse. */
 @Injectable()
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
       SnorkyModule.forRoot({
         frontend: { path: '/ws', pingInterval: 0, ...(withAuthenticator ? { authenticator: SessionAuthenticator } : {}) },
         backend: false,
+        ...UNLIMITED,
       }),
     ],
     providers: [CalculatorService, SessionAuthenticator],

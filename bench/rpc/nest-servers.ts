@@ -14,6 +14,7 @@ import type { AddressInfo } from 'net';
 import { RpcCommand, RpcService, SnorkyModule, SnorkyService } from '@snorky/nest';
 import { SumParams } from '../../test/core/examples/calculator.service';
 import { BenchGuard, BenchInterceptor } from './enhancers';
+import { UNLIMITED } from '../bench-limits';
 
 class GatewaySumParams extends SumParams {
   @IsNumber()
@@ -61,7 +62,7 @@ class GuardedCalculatorService extends RpcService {
 class GatewayModule {}
 
 @Module({
-  imports: [SnorkyModule.forRoot({ frontend: { path: '/ws', pingInterval: 0 }, backend: false })],
+  imports: [SnorkyModule.forRoot({ frontend: { path: '/ws', pingInterval: 0 }, backend: false, ...UNLIMITED })],
   providers: [CalculatorService, GuardedCalculatorService, BenchGuard, BenchInterceptor],
 })
 class SnorkyBenchModule {}

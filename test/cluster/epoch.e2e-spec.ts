@@ -1,3 +1,4 @@
+import Redis from 'ioredis';
 import { StandaloneServer } from '../support/standalone-server';
 import { TestSocket } from '../support/ws-client';
 import { backend, backendOk, eventually, startNodes, useTestCluster } from './support/cluster';
@@ -72,4 +73,33 @@ describe('cluster: journal epoch across Redis restarts', () => {
     console.info(`epoch test: ${acked.size} deltas acknowledged and delivered to ${subscribers.length} nodes across ${RESTARTS} Redis restarts (${refused} publications refused while Redis was down)`);
     for (const node of cluster.nodes) expect(node.output()).toMatch(/journal of datasync:datasync started over/);
   });
+
+  it('starts a new epoch when Redis is flushed, or holds a journal written under another Redis run (a failover)', async () => {
+    const subscribers = await Promise.all(cluster.nodes.map(subscribe));
+    const redis = new Redis(cluster.redis.url);
+    const meta = 'snorky:jm:datasync:datasync';
+    const epochs: string[] = [];
+    try {
+      let id = 100_000;
+      const publishAndSee = async () => {
+        const sent = ++id;
+        await backendOk(cluster.nodes[sent % 2], 'datasync_backend', 'publishDeltas', { deltas: [insert(sent)] });
+        for (const s of subscribers) {
+          await eventually(async () => expect(s.frames.some((f) => f.message?.delta?.data?.id === sent)).toBe(true), 5000, 20);
+        }
+        epochs.push((await redis.hget(meta, 'epoch'))!);
+      };
+      for (let i = 0; i < 3; i++) await publishAndSee();
+      await redis.flushall();
+      for (let i = 0; i < 3; i++) await publishAndSee();
+      // a replica promoted after a failover holds the former master's journal, run id included
+      await redis.hset(meta, 'run', 'f'.repeat(40));
+      for (let i = 0; i < 3; i++) await publishAndSee();
+    } finally {
+      redis.disconnect();
+    }
+    expect(new Set(epochs.slice(0, 3)).size).toBe(1);
+    expect(new Set(epochs).size).toBe(3); // one epoch per history
+  });
 });
+

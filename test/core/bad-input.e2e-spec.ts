@@ -58,12 +58,14 @@ describe('bad input', () => {
     await expectStillWorking();
   });
 
-  it('drops a frame over maxFrameSize and keeps the connection', async () => {
-    socket.send({ service: 'echo', message: 'x'.repeat(MAX * 2) });
-    await socket.expectSilence(150);
-    await expectStillWorking();
+  it('answers a frame of maxFrameSize, and closes (1009) a connection sending a larger one, without buffering it', async () => {
     socket.send({ service: 'echo', message: 'y'.repeat(MAX - 100) });
     expect((await socket.next()).message).toHaveLength(MAX - 100);
+    // PROTOCOL §11 / docs/protocol-notes.md: `ws` stops at maxFrameSize (maxPayload) instead of buffering more.
+    const closed = new Promise<number>((resolve) => socket.ws.once('close', (code) => resolve(code)));
+    socket.send({ service: 'echo', message: 'x'.repeat(MAX * 2) });
+    expect(await closed).toBe(1009);
+    expect((await bystander.call('calculator', 'sum', { number1: 2, number2: 2 }, 'ok')).message).toEqual({ type: 'response', callId: 'ok', data: 4 });
   });
 
   it('drops a binary frame and keeps the connection', async () => {

@@ -10,79 +10,54 @@
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { RedisProcess } from '../cluster/support/redis-process';
-import { postBackend } from '../support/snorky-app';
-import { SnorkySocket } from '../support/snorky-socket';
-import { startStandaloneServer, StandaloneServer } from '../support/standalone-server';
+import { DeliveryFixture, startDeliveryFixture, timed } from './support/delivery-fixture';
 import { assertDjangoAvailable, DjangoApp, startDjangoApp } from './django-app';
-import { createInteropFixture, TASKS_DATASYNC_SERVICE, TaskJson } from './support/interop-fixture';
+import { createInteropFixture, TaskJson } from './support/interop-fixture';
 
 type Task = TaskJson<string>;
 
-const portOf = (url: string) => Number(new URL(url).port);
-
 describe('Django connector: nothing committed is lost (interop)', () => {
-  let redis: RedisProcess;
-  let server: StandaloneServer;
+  let snorky: DeliveryFixture;
   let django: DjangoApp;
-  const sockets: SnorkySocket[] = [];
   const fixture = (app: () => DjangoApp) =>
     createInteropFixture<Task>({
       apiBase: () => `${app().url}/api`,
-      frontendUrl: () => server.frontendUrl,
+      frontendUrl: () => snorky.server.frontendUrl,
       diagnostics: () => app().log().slice(-4000),
     });
   const { api, createTask, subscribedSocket, closeSockets } = fixture(() => django);
-  /** A subscription to every task, authorized on Snorky directly (no request to the app). */
-  const watchAll = async () => {
-    const reply = await postBackend(server.backendUrl, { service: 'datasync_backend', message: { command: 'authorizeSubscription', params: { items: [{ dealer: 'AllTasks', query: null }] } } }, server.apiKey);
-    const socket = await SnorkySocket.open(server.frontendUrl);
-    sockets.push(socket);
-    await expect(socket.acquire(reply.body.message.data)).resolves.toBeNull();
-    return socket;
-  };
-  const startServer = (ports: { frontend?: number; backend?: number } = {}) =>
-    startStandaloneServer({
-      cluster: { redis: redis.url },
-      frontend: { port: ports.frontend ?? 0 },
-      backend: { port: ports.backend ?? 0 },
-      services: [TASKS_DATASYNC_SERVICE],
-    });
 
   beforeAll(async () => {
     assertDjangoAvailable();
-    redis = await RedisProcess.start();
-    server = await startServer();
-    django = await startDjangoApp({ backendUrl: server.backendUrl, apiKey: server.apiKey }, { env: { SNORKY_BACKEND_TIMEOUT: '3' } });
+    snorky = await startDeliveryFixture();
+    django = await startDjangoApp(snorky.server, { env: { SNORKY_BACKEND_TIMEOUT: '3' } });
   }, 90_000);
 
   afterEach(() => {
     closeSockets();
-    sockets.splice(0).forEach((s) => s.close());
+    snorky.closeWatchers();
   });
 
   afterAll(async () => {
     await django?.stop();
-    await server?.stop();
-    await redis?.stop();
+    await snorky?.close();
   });
 
   it('delivers a change made while Snorky stalls 5.5 s on a kept-alive connection, without holding the request', async () => {
     const socket = await subscribedSocket();
     const first = await createTask({ title: 'before the stall', owner: 'ann' }); // the connection is now kept alive
     await socket.waitForDeltas(1);
-    server.process.kill('SIGSTOP');
+    snorky.server.process.kill('SIGSTOP');
     let stalledMs: number;
     try {
-      const started = Date.now();
-      const during = await createTask({ title: 'during the stall', owner: 'ann' });
-      stalledMs = Date.now() - started;
+      let during: Task;
+      [during, stalledMs] = await timed(() => createTask({ title: 'during the stall', owner: 'ann' }));
       await new Promise((r) => setTimeout(r, 5500));
-      server.process.kill('SIGCONT');
+      snorky.server.process.kill('SIGCONT');
       const deltas = await socket.waitForDeltas(2, 15_000);
       expect(deltas.map((d) => d.data)).toEqual([first, during]);
     } finally {
-      server.process.kill('SIGCONT');
+      snorky.server.process.kill('SIGCONT');
     }
     // the request returned while Snorky was stopped (the old connector waited for Snorky, per row)
     expect(stalledMs).toBeLessThan(1000);
@@ -91,17 +66,17 @@ describe('Django connector: nothing committed is lost (interop)', () => {
 
   it('delivers a change refused with 503 (Snorky cut off from Redis) once Snorky is back', async () => {
     const socket = await subscribedSocket();
-    await redis.stop();
+    await snorky.redis.stop();
     const during = await createTask({ title: 'while Redis is down', owner: 'bob' });
     await new Promise((r) => setTimeout(r, 1000));
-    await redis.restart();
+    await snorky.redis.restart();
     const deltas = await socket.waitForDeltas(1, 20_000);
     expect(deltas.map((d) => d.data)).toEqual([during]);
     expect(django.log()).toMatch(/batch \w+ failed, retrying in [\d.]+ s: Error from Snorky server: 503/);
   }, 40_000);
 
   it('logs a wrong API key on the snorky logger and answers the saved write normally', async () => {
-    const wrong = await startDjangoApp({ backendUrl: server.backendUrl, apiKey: 'not-the-key' });
+    const wrong = await startDjangoApp({ backendUrl: snorky.server.backendUrl, apiKey: 'not-the-key' });
     try {
       const { createTask: createWrong, api: apiWrong } = fixture(() => wrong);
       const task = await createWrong({ title: 'saved anyway', owner: 'carol' });
@@ -116,17 +91,16 @@ describe('Django connector: nothing committed is lost (interop)', () => {
 
   it('outbox: changes committed while Snorky is down survive an app restart and arrive once', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'snorky-django-outbox-'));
-    const ports = { frontend: portOf(server.frontendUrl), backend: portOf(server.backendUrl) };
     const env = { SNORKY_OUTBOX: '1', SNORKY_BACKEND_TIMEOUT: '3' };
-    let app = await startDjangoApp({ backendUrl: server.backendUrl, apiKey: server.apiKey }, { env, dataDir });
+    let app = await startDjangoApp(snorky.server, { env, dataDir });
     try {
       const { createTask: create } = fixture(() => app);
-      await server.stop();
+      await snorky.stopServer();
       const saved = [await create({ title: 'outbox 1', owner: 'dan' }), await create({ title: 'outbox 2', owner: 'dan' })];
       await app.stop(); // the process that wrote them is gone
-      app = await startDjangoApp({ backendUrl: server.backendUrl, apiKey: server.apiKey }, { env, dataDir });
-      server = await startServer(ports);
-      const socket = await watchAll();
+      app = await startDjangoApp(snorky.server, { env, dataDir });
+      await snorky.startAgainOnSamePorts();
+      const socket = await snorky.watchAll();
       await fixture(() => app).api('GET', '/tasks'); // any request starts the app's sender
       const deltas = await socket.waitForDeltas(2, 20_000);
       expect(deltas.map((d) => d.data)).toEqual(saved);

@@ -41,6 +41,8 @@ export async function startSnorkyApp(
         backend: options.backend === false ? false : { path: '/backend', apiKeys: [TEST_API_KEY], ...options.backend },
         ...(options.maxFrameSize ? { maxFrameSize: options.maxFrameSize } : {}),
         ...(options.cluster ? { cluster: options.cluster } : {}),
+        ...(options.limits ? { limits: options.limits } : {}),
+        ...(options.shutdownTimeout !== undefined ? { shutdownTimeout: options.shutdownTimeout } : {}),
         ...(options.globalEnhancers ? { globalEnhancers: true } : {}),
       }),
       ...(extra.imports ?? []),

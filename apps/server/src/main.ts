@@ -2,14 +2,17 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { EndpointListeners } from '@snorky/nest';
+import { DEFAULT_LIMITS, EndpointListeners } from '@snorky/nest';
 import type { AddressInfo } from 'net';
 import { ConfigError, configPathFrom, loadConfigFile } from './config/load-config';
 import { ServerModule } from './server.module';
+import { originWarning } from './config/origin-warning';
 
 /**
  * The standalone Snorky server: `npm run server -- --config snorky.json` (or SNORKY_CONFIG).
- * Logs one line per listener; SIGINT/SIGTERM close every connection and listener, then exit.
+ * Logs one line per listener. SIGINT/SIGTERM drain (app.close(): 503 to new backend requests, in-flight
+ * ones finish, WebSocket clients get 1001 after their queued frames) and exit within `shutdownTimeout`
+ * seconds (default 10), plus a short margin after which the process exits whatever still runs.
  */
 async function main(): Promise<void> {
   const logger = new Logger('SnorkyServer');
@@ -27,9 +30,15 @@ async function main(): Promise<void> {
     bodyParser: false,
     logger: process.env.SNORKY_DEBUG ? ['error', 'warn', 'log', 'debug', 'verbose'] : ['error', 'warn', 'log'],
   });
+  const shutdownTimeout = config.shutdownTimeout ?? DEFAULT_LIMITS.shutdownTimeout;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
-      logger.log(`${signal}: closing connections and listeners`);
+      logger.log(`${signal}: draining (at most ${shutdownTimeout} s), then exiting`);
+      // The drain is bounded by itself; this catches anything else that would hang (a hook, a broker).
+      setTimeout(() => {
+        logger.error(`still running ${shutdownTimeout + EXIT_MARGIN_S} s after ${signal}: exiting anyway`);
+        process.exit(1);
+      }, (shutdownTimeout + EXIT_MARGIN_S) * 1000).unref();
       app.close().then(
         () => process.exit(0),
         (err) => {
@@ -39,12 +48,17 @@ async function main(): Promise<void> {
       );
     });
   }
+  const warning = originWarning(config.frontend);
+  if (warning) logger.warn(warning);
   await app.listen(config.frontend.port, config.frontend.host);
   const frontend = app.getHttpServer().address() as AddressInfo;
   logger.log(`frontend listening on ws://${config.frontend.host}:${frontend.port}${config.frontend.path}`);
   const backendPort = app.get(EndpointListeners).port('backend');
   logger.log(`backend listening on http://${config.backend.host}:${backendPort}${config.backend.path}`);
 }
+
+/** Seconds past shutdownTimeout after which the process exits even if something hangs. */
+const EXIT_MARGIN_S = 2;
 
 main().catch((err) => {
   new Logger('SnorkyServer').error(err instanceof Error ? err.stack : String(err));

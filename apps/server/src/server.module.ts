@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { SnorkyModule, SnorkyModuleOptions } from '@snorky/nest';
+import { DEFAULT_LIMITS, SnorkyModule, SnorkyModuleOptions } from '@snorky/nest';
 import { apiKeysOf } from './config/load-config';
 import { ServerConfig } from './config/server-config';
 import { SERVICE_TYPES } from './services/service-types';
@@ -30,5 +30,8 @@ export function snorkyOptionsOf(config: ServerConfig): SnorkyModuleOptions {
     backend: { path: backend.path, host: backend.host, port: backend.port, apiKeys: apiKeysOf(config) },
     maxFrameSize: config.maxFrameSize,
     cluster: config.cluster,
+    // Explicit, so the HTTP timeouts also apply to the frontend, which is the app's own server here.
+    limits: { ...config.limits, headersTimeout: config.limits?.headersTimeout ?? DEFAULT_LIMITS.headersTimeout, requestTimeout: config.limits?.requestTimeout ?? DEFAULT_LIMITS.requestTimeout },
+    shutdownTimeout: config.shutdownTimeout,
   };
 }

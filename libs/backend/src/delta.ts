@@ -16,7 +16,8 @@ export interface SubscriptionItem {
  * `DataSyncPublisher` when the Nest app hosts Snorky itself.
  */
 export interface DeltaPublisher {
-  publishDeltas(deltas: Delta[]): unknown;
+  /** `batchId` makes the publication retry-safe: Snorky delivers one batch id once (docs/protocol-notes.md). */
+  publishDeltas(deltas: Delta[], service?: string, batchId?: string): unknown;
 }
 
 /** Anything that authorizes subscriptions: `SnorkyBackend` or the core's `DataSyncPublisher`. */

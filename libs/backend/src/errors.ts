@@ -28,10 +28,21 @@ export class SnorkyTransportError extends Error {
   readonly status?: number;
   /** Raw response body, when one arrived. */
   readonly body?: string;
+  /** No answer in time: the request may still have been delivered. */
+  readonly timedOut: boolean;
+  /** The connection went away under the request (e.g. a kept-alive one the server had closed). */
+  readonly reset: boolean;
 
-  constructor(message: string, details: { status?: number; body?: string; cause?: unknown } = {}) {
+  constructor(message: string, details: { status?: number; body?: string; cause?: unknown; timedOut?: boolean; reset?: boolean } = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.status = details.status;
     this.body = details.body;
+    this.timedOut = details.timedOut ?? false;
+    this.reset = details.reset ?? false;
+  }
+
+  /** Sending again may succeed: no HTTP answer (refused, reset, timeout) or a 5xx (503: node cut off from Redis). */
+  get transient(): boolean {
+    return this.status === undefined || this.status >= 500 || this.status === 408 || this.status === 429;
   }
 }

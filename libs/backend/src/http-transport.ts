@@ -32,7 +32,9 @@ export interface SnorkyHttpTransportOptions {
 /**
  * One envelope per HTTP POST to Snorky's backend endpoint (PROTOCOL.md §5), with the headers the
  * Python connector sends. Uses Node's global fetch, which keeps connections alive and never retries
- * a POST (a retried publishDeltas could deliver twice).
+ * a POST itself; it reuses an idle connection only for the server's announced keep-alive minus 1 s
+ * (Snorky's own backend listener announces 65 s, Node's default 5 s), so reuse never races the
+ * server's close. Retries (safe with a batch id) are BackgroundPublisher's business.
  */
 export class SnorkyHttpTransport implements SnorkyTransport {
   readonly url: string;
@@ -88,13 +90,20 @@ export class SnorkyHttpTransport implements SnorkyTransport {
       if (abort.signal.aborted) {
         throw new SnorkyTransportError(`Snorky backend at ${this.url} did not answer within ${this.timeout} ms`, {
           cause: error,
+          timedOut: true,
         });
       }
-      throw new SnorkyTransportError(`Cannot reach Snorky backend at ${this.url}: ${describe(error)}`, { cause: error });
+      throw new SnorkyTransportError(`Cannot reach Snorky backend at ${this.url}: ${describe(error)}`, { cause: error, reset: isReset(error) });
     } finally {
       clearTimeout(timer);
     }
   }
+}
+
+/** The connection was there and went away under the request (not refused). */
+function isReset(error: unknown): boolean {
+  const code = (error as { cause?: { code?: string } })?.cause?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED';
 }
 
 /** fetch says only "fetch failed"; the useful part (ECONNREFUSED, ENOTFOUND...) is in its cause. */

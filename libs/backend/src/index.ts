@@ -3,5 +3,6 @@ export * from './errors';
 export * from './delta';
 export * from './http-transport';
 export * from './snorky-backend';
+export * from './background-publisher';
 export * from './subscribe';
 export * from './typeorm';

@@ -65,9 +65,12 @@ export class SnorkyBackend implements DeltaPublisher, SubscriptionAuthorizer {
     });
   }
 
-  /** DataSync `publishDeltas`: validated as a whole batch by Snorky, then delivered. */
-  async publishDeltas(deltas: Delta[], service: string = this.datasyncService): Promise<null> {
-    await this.call(service, 'publishDeltas', { deltas });
+  /**
+   * DataSync `publishDeltas`: validated as a whole batch by Snorky, then delivered. With `batchId`
+   * the call is retry-safe: Snorky delivers a batch id once within its dedup window.
+   */
+  async publishDeltas(deltas: Delta[], service: string = this.datasyncService, batchId?: string): Promise<null> {
+    await this.call(service, 'publishDeltas', batchId === undefined ? { deltas } : { deltas, batchId });
     return null;
   }
 

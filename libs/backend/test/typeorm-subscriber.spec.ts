@@ -214,25 +214,36 @@ describe('SnorkySubscriber (TypeORM)', () => {
       expect(publisher.deltas).toEqual([expect.objectContaining({ type: 'insert', data: expect.objectContaining({ title: 'Autocommit' }) })]);
     });
 
-    it('sends batches in commit order even when an earlier publish is slow', async () => {
+    it('sends batches in commit order even when an earlier publish is slow, without holding save()', async () => {
+      const subscriber = await open();
       const released: Array<() => void> = [];
       publisher.behaviour = (deltas) =>
         (deltas[0] as { data: Task }).data.title === 'slow' ? new Promise<void>((r) => released.push(r)) : undefined;
-      const slow = tasks().save(tasks().create({ title: 'slow' }));
-      await new Promise((r) => setTimeout(r, 50));
+      await tasks().save(tasks().create({ title: 'slow' })); // resolves while its publish hangs
       expect(released).toHaveLength(1); // committed, publish in flight
-      const fast = tasks().save(tasks().create({ title: 'fast' }));
+      await tasks().save(tasks().create({ title: 'fast' }));
       await new Promise((r) => setTimeout(r, 50));
       expect(publisher.batches).toHaveLength(0); // the second batch waits for the first
       released[0]();
-      await Promise.all([slow, fast]);
+      await subscriber.flush();
       expect(publisher.deltas.map((d) => (d as { data: Task }).data.title)).toEqual(['slow', 'fast']);
     });
   });
 
   describe('publish failures after commit', () => {
-    it("'log' (default): logs one line, save() resolves, the row is committed", async () => {
-      await open();
+    it('background (default): save() resolves at once, the failure is logged, never thrown', async () => {
+      const subscriber = await open();
+      publisher.behaviour = () => {
+        throw new Error('not JSON-able');
+      };
+      const task = await tasks().save(tasks().create({ title: 'Saved anyway' }));
+      await subscriber.flush();
+      expect(await tasks().findOneBy({ id: task.id })).not.toBeNull();
+      expect(errors).toEqual([expect.stringMatching(/batch \w+ of 1 deltas cannot be sent: Error: not JSON-able/)]);
+    });
+
+    it("inline, 'log' (default): logs one line, save() resolves, the row is committed", async () => {
+      await open({ delivery: 'inline' });
       publisher.behaviour = () => {
         throw new Error('Snorky down');
       };
@@ -241,8 +252,8 @@ describe('SnorkySubscriber (TypeORM)', () => {
       expect(errors).toEqual([expect.stringMatching(/could not publish deltas \(insert Task\): Error: Snorky down/)]);
     });
 
-    it("'raise': save() rejects with the publish error, the row is still committed", async () => {
-      await open({ publishErrors: 'raise' });
+    it("inline, 'raise': save() rejects with the publish error, the row is still committed", async () => {
+      await open({ delivery: 'inline', publishErrors: 'raise' });
       publisher.behaviour = () => {
         throw new Error('Snorky down');
       };
@@ -265,11 +276,12 @@ describe('SnorkySubscriber (TypeORM)', () => {
     try {
       dataSource = new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [Task, Memo, AuditLine, Archived], synchronize: true });
       await dataSource.initialize();
-      new SnorkySubscriber(new SnorkyBackend({ url: peer.url, key: 'swordfish' })).attach(dataSource);
+      const subscriber = new SnorkySubscriber(new SnorkyBackend({ url: peer.url, key: 'swordfish' })).attach(dataSource);
       await dataSource.transaction(async (manager) => {
         await manager.save(manager.create(Task, { title: 'one' }));
         await manager.save(manager.create(Task, { title: 'two' }));
       });
+      await subscriber.flush();
       expect(peer.bodies()).toEqual([
         {
           service: 'datasync_backend',
@@ -280,6 +292,7 @@ describe('SnorkySubscriber (TypeORM)', () => {
                 { type: 'insert', model: 'Task', data: { id: 1, title: 'one', completed: false, owner: null } },
                 { type: 'insert', model: 'Task', data: { id: 2, title: 'two', completed: false, owner: null } },
               ],
+              batchId: expect.stringMatching(/^[0-9a-f]{32}$/),
             },
           },
         },

@@ -1,4 +1,4 @@
-import { backoffDelay, resolveReconnectOptions, type ReconnectOptions, type ResolvedReconnectOptions } from './backoff';
+import { backoffDelay, resolveReconnectOptions, restartDelay, SERVER_RESTART_CLOSE_CODES, type ReconnectOptions, type ResolvedReconnectOptions } from './backoff';
 import { defaults, type PromiseClass } from './defaults';
 import { currentIdentityToken, Identity, type AuthenticatedEvent, type IdentityTokenOption } from './identity';
 import { RpcService } from './rpc-service';
@@ -341,11 +341,13 @@ export class Snorky<M extends ServiceClasses = ServiceClasses> {
     this.currentState = retry ? 'reconnecting' : 'closed';
     this.logDebug(wasConnected ? 'Snorky: connection lost' : 'Snorky: connection attempt failed', event.code, event.reason ?? '');
     this.disconnected.dispatch({ code: event.code, reason: event.reason, wasConnected, byClient: false, willReconnect: retry });
-    if (retry && this.currentState === 'reconnecting') this.scheduleReconnect(attempt);
+    const restart = wasConnected && event.code !== undefined && SERVER_RESTART_CLOSE_CODES.includes(event.code);
+    if (retry && this.currentState === 'reconnecting') this.scheduleReconnect(attempt, restart);
   }
 
-  private scheduleReconnect(attempt: number): void {
-    const delay = backoffDelay(attempt, this.reconnectOptions!);
+  /** `restart`: the server said it goes away or restarts; spread over restartWindow rather than backoff. */
+  private scheduleReconnect(attempt: number, restart = false): void {
+    const delay = restart ? restartDelay(this.reconnectOptions!) : backoffDelay(attempt, this.reconnectOptions!);
     this.logDebug(`Snorky: reconnecting in ${delay} ms (attempt ${attempt + 1})`);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;

@@ -1,6 +1,8 @@
 export * from './snorky.module';
 export { SNORKY_OPTIONS } from './snorky.module-definition';
 export * from './snorky-options';
+export * from './limits/resolved-limits';
+export * from './limits/subscription-quota';
 export * from './protocol';
 export * from './client/client';
 export * from './handshake/snorky-authenticator';

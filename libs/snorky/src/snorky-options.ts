@@ -56,6 +56,37 @@ export interface ClusterOptions {
   heartbeatInterval?: number;
 }
 
+/**
+ * Per-connection and per-node limits (PROTOCOL §11). Each has a default; hitting one never affects other
+ * connections. Durations in seconds; 0 turns a limit off.
+ */
+export interface SnorkyLimitsOptions {
+  /**
+   * Subscriptions one frontend connection may hold in each service (PubSub channels, DataSync
+   * subscriptions, Chat channels, Cursors documents); one more answers `Too many subscriptions`.
+   * Default 1000.
+   */
+  maxSubscriptions?: number;
+  /** Largest channel (Chat channel, Cursors document, name) as canonical JSON, in bytes; larger: `Invalid params`. Default 1024. */
+  maxChannelSize?: number;
+  /** Requests per second one frontend connection may send; over it: `Too many requests`. Default 200. */
+  maxRequestsPerSecond?: number;
+  /**
+   * Requests a frontend connection may send at once before the rate applies (token bucket size).
+   * A connection that goes on flooding after being refused as many requests again is closed (1008).
+   * Default 1000.
+   */
+  requestBurst?: number;
+  /** Frontend connections (WebSocket + SockJS) one node accepts; more are refused (HTTP 503). Default 10 000. */
+  maxConnections?: number;
+  /** Seconds a WebSocket frame or fragmented message may stay unfinished before its connection is closed (1008). Default 30. */
+  frameTimeout?: number;
+  /** Seconds an HTTP request (backend, SockJS, WebSocket upgrade) may take to send its head. Default 10. */
+  headersTimeout?: number;
+  /** Seconds an HTTP request may take to send its head and body. Default 30. */
+  requestTimeout?: number;
+}
+
 export interface SnorkyModuleOptions {
   frontend?: FrontendEndpointOptions;
   /** false: no backend endpoint at all. */
@@ -75,6 +106,14 @@ export interface SnorkyModuleOptions {
    * (global ones are usually written for HTTP requests). See docs/commands.md.
    */
   globalEnhancers?: boolean;
+  /** Per-connection limits, timeouts and the per-node connection cap (PROTOCOL §11). */
+  limits?: SnorkyLimitsOptions;
+  /**
+   * Seconds `app.close()` (SIGTERM/SIGINT in the standalone server) may take to drain: in-flight backend
+   * requests finish, WebSocket clients get their queued frames then close 1001; whatever is still open
+   * after it is cut. Default 10.
+   */
+  shutdownTimeout?: number;
 }
 
 export const DEFAULT_MAX_FRAME_SIZE = 1024 * 1024;

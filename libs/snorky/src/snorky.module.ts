@@ -9,6 +9,7 @@ import { SnorkyRegistries } from './registry/snorky-registries';
 import { SNORKY_ASYNC_OPTIONS_TYPE, SNORKY_OPTIONS, SnorkyConfigurableModule } from './snorky.module-definition';
 import { BackendEndpoint, SNORKY_BACKEND_PATH } from './transports/backend-endpoint';
 import { ConnectionAuthenticator } from './handshake/connection-authenticator';
+import { DrainState } from './transports/drain-state';
 import { EndpointListeners } from './transports/endpoint-listeners';
 import { SockJsTransport } from './transports/sockjs.transport';
 import { SnorkyWebSocketGateway } from './transports/websocket.gateway';
@@ -31,6 +32,7 @@ import { DealerExplorer } from './services/datasync/dealer-explorer';
     DealerExplorer,
     DataSyncPublisher,
     EndpointListeners,
+    DrainState,
     ConnectionAuthenticator,
     SockJsTransport,
     SnorkyWebSocketGateway,

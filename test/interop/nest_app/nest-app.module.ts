@@ -32,7 +32,7 @@ export class NestAppModule {
             const dataSource = new DataSource({ type: 'better-sqlite3', database: options.database, entities: [Task], synchronize: true });
             await dataSource.initialize();
             // 'raise': a delta that cannot be published fails the request, so the test sees it.
-            new SnorkySubscriber(snorky, { publishErrors: 'raise' }).attach(dataSource);
+            new SnorkySubscriber(snorky, { delivery: 'inline', publishErrors: 'raise' }).attach(dataSource);
             return dataSource;
           },
         },

@@ -3,6 +3,12 @@ import { backend, backendOk, startNodes, stopNodes } from '../../cluster/support
 import { startStandaloneServer, StandaloneServer } from '../../support/standalone-server';
 import { TestSocket } from '../../support/ws-client';
 
+/**
+ * The security suites send channels as large as a frame (a 96 000-key channel costs what it costs to
+ * canonicalize): the channel size limit (1 KiB by default, PROTOCOL §11) is raised to the frame size here.
+ */
+const LIMITS = { maxChannelSize: 1024 * 1024 };
+
 /** The services of every node the security suites start: PubSub, and DataSync with one dealer of each kind. */
 export const SECURITY_SERVICES = [
   { type: 'pubsub', name: 'pubsub', backend: 'pubsub_backend' },
@@ -60,12 +66,12 @@ export function useHostileTarget(kind: 'single' | 'cluster', env: NodeJS.Process
   } as HostileTarget;
   beforeAll(async () => {
     if (kind === 'single') {
-      nodes = [await startStandaloneServer({ services: SECURITY_SERVICES }, env)];
+      nodes = [await startStandaloneServer({ services: SECURITY_SERVICES, limits: LIMITS }, env)];
       target.subscriberNode = target.publisherNode = nodes[0];
     } else {
       redis = await RedisProcess.start();
       nodes = await Promise.all(
-        [0, 1].map(() => startStandaloneServer({ cluster: { redis: redis!.url }, services: SECURITY_SERVICES }, env)),
+        [0, 1].map(() => startStandaloneServer({ cluster: { redis: redis!.url }, services: SECURITY_SERVICES, limits: LIMITS }, env)),
       );
       [target.subscriberNode, target.publisherNode] = nodes;
     }

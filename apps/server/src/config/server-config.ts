@@ -45,6 +45,18 @@ export class ClusterConfig {
   @IsOptional() @IsNumber() @IsPositive() heartbeatInterval?: number;
 }
 
+/** Per-connection limits and timeouts (README "Limits"); every one optional, 0 turns it off. */
+export class LimitsConfig {
+  @IsOptional() @IsInt() @Min(0) maxSubscriptions?: number;
+  @IsOptional() @IsInt() @Min(0) maxChannelSize?: number;
+  @IsOptional() @IsNumber() @Min(0) maxRequestsPerSecond?: number;
+  @IsOptional() @IsInt() @Min(0) requestBurst?: number;
+  @IsOptional() @IsInt() @Min(0) maxConnections?: number;
+  @IsOptional() @IsNumber() @Min(0) frameTimeout?: number;
+  @IsOptional() @IsNumber() @Min(0) headersTimeout?: number;
+  @IsOptional() @IsNumber() @Min(0) requestTimeout?: number;
+}
+
 /** Common to every entry of `services`; each type adds its own keys (see service-types.ts). */
 export class ServiceEntryConfig {
   @IsString() type: string;
@@ -56,5 +68,8 @@ export class ServerConfig {
   @IsOptional() @ValidateNested() @Type(() => BackendConfig) backend: BackendConfig = new BackendConfig();
   @IsOptional() @IsInt() @Min(1) maxFrameSize?: number;
   @IsOptional() @ValidateNested() @Type(() => ClusterConfig) cluster?: ClusterConfig;
+  @IsOptional() @ValidateNested() @Type(() => LimitsConfig) limits?: LimitsConfig;
+  /** Seconds SIGTERM/SIGINT may take to drain before the process exits (default 10). */
+  @IsOptional() @IsNumber() @Min(0) shutdownTimeout?: number;
   @IsArray() services: ServiceEntryConfig[];
 }

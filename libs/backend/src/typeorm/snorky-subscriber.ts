@@ -13,6 +13,7 @@ import type {
   TransactionStartEvent,
   UpdateEvent,
 } from 'typeorm';
+import { BackgroundPublisher, BackgroundPublisherOptions, newBatchId } from '../background-publisher';
 import { Delta, DeltaPublisher } from '../delta';
 import { columnsToJson, jsonSnapshot, mergedEntity } from './entity-json';
 import { subscribableRegistration } from './subscribable';
@@ -25,9 +26,22 @@ export interface SnorkySubscriberLogger {
 
 export interface SnorkySubscriberOptions {
   /**
-   * What a failed publish after commit does. `'log'` (default): log it and carry on — the data is
-   * already committed, and failing the save would report a change that did happen as failed.
-   * `'raise'`: reject the save()/transaction() call with the publish error (after the commit).
+   * How a committed transaction's batch reaches Snorky (docs/backend-node.md):
+   * - `'background'` (default): queued in memory, sent by BackgroundPublisher with retries; save()
+   *   never waits for Snorky and never fails because of it;
+   * - `'outbox'`: written to the `snorky_outbox` table inside the transaction, sent by `outbox`
+   *   (an OutboxDrainer from '@snorky/backend/typeorm/outbox'): survives outages and restarts;
+   * - `'inline'`: sent once, awaited by save(), no retry (the former behaviour; `publishErrors`).
+   */
+  delivery?: 'background' | 'outbox' | 'inline';
+  /** The OutboxDrainer woken after each commit, for `delivery: 'outbox'`. */
+  outbox?: { wake(): void };
+  /** `delivery: 'background'`: queue size and retry window. */
+  background?: Omit<BackgroundPublisherOptions, 'logger'>;
+  /**
+   * `delivery: 'inline'` only: what a failed publish after commit does. `'log'` (default): log it
+   * and carry on — the data is already committed. `'raise'`: reject the save()/transaction() call
+   * with the publish error (after the commit).
    */
   publishErrors?: 'log' | 'raise';
   /** Default: console.error / console.warn (no debug lines). A Nest `Logger` fits. */
@@ -49,6 +63,10 @@ export interface SnorkySubscriberOptions {
 export class SnorkySubscriber implements EntitySubscriberInterface<ObjectLiteral> {
   private readonly publishErrors: 'log' | 'raise';
   private readonly logger: SnorkySubscriberLogger;
+  private readonly delivery: 'background' | 'outbox' | 'inline';
+  private readonly outbox?: { wake(): void };
+  /** The background sender ('background' delivery). */
+  readonly sender?: BackgroundPublisher;
   /** Per query runner, one list of deltas per open transaction level (innermost last). */
   private readonly pending = new WeakMap<QueryRunner, Delta[][]>();
   /** delete data captured before remove (TypeORM clears the primary key of a removed entity). */
@@ -65,6 +83,12 @@ export class SnorkySubscriber implements EntitySubscriberInterface<ObjectLiteral
   ) {
     this.publishErrors = options.publishErrors ?? 'log';
     this.logger = options.logger ?? { error: (m) => console.error(m), warn: (m) => console.warn(m) };
+    this.delivery = options.delivery ?? 'background';
+    if (this.delivery === 'outbox') {
+      if (!options.outbox) throw new Error("SnorkySubscriber: delivery 'outbox' needs the outbox option (an OutboxDrainer)");
+      this.outbox = options.outbox;
+    }
+    if (this.delivery === 'background') this.sender = new BackgroundPublisher(publisher, { ...options.background, logger: this.logger });
   }
 
   /**
@@ -76,12 +100,14 @@ export class SnorkySubscriber implements EntitySubscriberInterface<ObjectLiteral
       throw new Error('SnorkySubscriber.attach() needs an initialized DataSource: call it after dataSource.initialize()');
     }
     if (!dataSource.subscribers.includes(this)) dataSource.subscribers.push(this);
+    this.dataSourceForOutbox = dataSource;
     return this;
   }
 
   /** Resolves when every batch handed over so far has been sent (or its failure handled). */
   async flush(): Promise<void> {
     await this.tail.catch(() => undefined);
+    await this.sender?.flush();
   }
 
   // --- entity events -------------------------------------------------------------------------
@@ -151,6 +177,16 @@ export class SnorkySubscriber implements EntitySubscriberInterface<ObjectLiteral
     this.pending.set(event.queryRunner, levels);
   }
 
+  /** Outbox delivery: the outermost transaction's deltas become rows of that very transaction. */
+  async beforeTransactionCommit(event: TransactionCommitEvent): Promise<void> {
+    if (this.delivery !== 'outbox') return;
+    const levels = this.pending.get(event.queryRunner);
+    if (!levels || levels.length !== 1 || levels[0].length === 0) return;
+    await this.writeOutbox(event.queryRunner, levels[0]);
+    levels[0] = []; // written: nothing left to publish after the commit
+    this.outboxWritten.add(event.queryRunner);
+  }
+
   async afterTransactionCommit(event: TransactionCommitEvent): Promise<void> {
     const levels = this.pending.get(event.queryRunner);
     const deltas = levels?.pop();
@@ -160,6 +196,7 @@ export class SnorkySubscriber implements EntitySubscriberInterface<ObjectLiteral
       return;
     }
     this.pending.delete(event.queryRunner);
+    if (this.outboxWritten.delete(event.queryRunner)) this.outbox!.wake();
     if (deltas.length > 0) await this.publish(deltas);
   }
 
@@ -216,8 +253,17 @@ export class SnorkySubscriber implements EntitySubscriberInterface<ObjectLiteral
     return this.publish([delta]);
   }
 
-  private publish(deltas: Delta[]): Promise<void> {
-    const sent = this.tail.catch(() => undefined).then(() => this.publisher.publishDeltas(deltas));
+  private publish(deltas: Delta[]): Promise<void> | void {
+    if (this.delivery === 'background') {
+      this.sender!.submit(deltas);
+      return;
+    }
+    if (this.delivery === 'outbox') {
+      // Autocommit (no transaction): the change is committed; its rows go out on their own.
+      return this.writeOutboxNow(deltas);
+    }
+    const batchId = newBatchId();
+    const sent = this.tail.catch(() => undefined).then(() => this.publisher.publishDeltas(deltas, undefined, batchId));
     this.tail = sent;
     this.logger.debug?.(`snorky: publishing ${deltas.length} delta(s)`);
     return sent.then(
@@ -228,6 +274,26 @@ export class SnorkySubscriber implements EntitySubscriberInterface<ObjectLiteral
         this.logger.error(`snorky: could not publish deltas (${what}): ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
       },
     );
+  }
+
+  private readonly outboxWritten = new WeakSet<QueryRunner>();
+  private dataSourceForOutbox?: DataSource;
+
+  private async writeOutboxNow(deltas: Delta[]): Promise<void> {
+    const runner = this.dataSourceForOutbox!.createQueryRunner();
+    try {
+      await this.writeOutbox(runner, deltas);
+    } finally {
+      await runner.release();
+    }
+    this.outbox!.wake();
+  }
+
+  private async writeOutbox(queryRunner: QueryRunner, deltas: Delta[]): Promise<void> {
+    const batchId = newBatchId();
+    const rows = deltas.map((delta) => ({ batchId, delta: JSON.stringify(delta) }));
+    // By entity name: this file must not load TypeORM itself (see typeorm/outbox.ts).
+    await queryRunner.manager.insert('SnorkyOutbox', rows);
   }
 
   private warnOnce(model: string, kind: string, via: string): void {

@@ -22,6 +22,11 @@ export class HttpPeer {
   }
 
   async start(): Promise<this> {
+    return this.startOn(0);
+  }
+
+  /** Listens on `port` (e.g. the port of a peer stopped before: "Snorky is back"). */
+  async startOn(port: number): Promise<this> {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -31,7 +36,7 @@ export class HttpPeer {
         this.answer(request, res);
       });
     });
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server.listen(port, '127.0.0.1', resolve));
     return this;
   }
 

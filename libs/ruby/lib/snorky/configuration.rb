@@ -85,8 +85,14 @@ module Snorky
           logger: -> { config.logger },
           max_queue: config.queue_size || Publisher::DEFAULT_MAX_QUEUE,
           retry_for: config.retry_for || Publisher::DEFAULT_RETRY_FOR
-        )
+        ).tap { |publisher| at_exit_flush(publisher) }
       end
+    end
+
+    # A process that exits right after its commit (a rake task, a runner script) waits up to 10 s
+    # for its queue instead of dropping it with the sender thread.
+    def at_exit_flush(publisher)
+      at_exit { publisher.close(10) }
     end
 
     # Waits until the deltas committed so far were handed to Snorky (tests, shutdown).

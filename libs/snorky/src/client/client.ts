@@ -27,6 +27,11 @@ export interface Client {
    * `Service unavailable` error reply.
    */
   serviceUnavailable?(reason: string): void;
+  /**
+   * Ends the connection with a WebSocket close code (e.g. 1008 for a client that keeps flooding).
+   * Absent on one-shot transports (backend HTTP).
+   */
+  close?(code: number, reason: string): void;
 }
 
 let nextClientNumber = 0;

@@ -11,6 +11,10 @@ export const ErrorText = {
   InvalidToken: 'Invalid token',
   /** The cluster's Redis is unreachable right now (cluster mode only); retrying later succeeds. */
   ServiceUnavailable: 'Service unavailable',
+  /** A connection holds its maximum of subscriptions in this service (PROTOCOL §11). */
+  TooManySubscriptions: 'Too many subscriptions',
+  /** A connection sends requests faster than its rate limit (PROTOCOL §11). */
+  TooManyRequests: 'Too many requests',
   // Messaging (§8)
   NameAlreadyRegistered: 'Name already registered',
   NameNotAllowed: 'Name not allowed',

@@ -1,6 +1,8 @@
 import type { Client } from '../client/client';
 import { markClosed } from '../client/closed-clients';
 import { Envelope, envelopeOf, EnvelopeParseResult, parseEnvelope } from '../protocol/envelope';
+import { ErrorText } from '../protocol/error-text';
+import { RequestRate } from '../limits/request-rate';
 import type { RegistrySide } from '../rpc/metadata';
 import type { Service } from '../rpc/service';
 import { DEFAULT_MAX_JSON_DEPTH } from '../protocol/json-value';
@@ -13,12 +15,16 @@ import { failureLog } from './rate-limited-log';
  */
 export class ServiceRegistry {
   private readonly services = new Map<string, Service>();
+  /** Each connection's request rate (frontend only: the backend is trusted). Weak: gone with the client. */
+  private readonly rates = new WeakMap<Client, RequestRate>();
 
   constructor(
     readonly side: RegistrySide,
     readonly maxFrameSize: number,
     /** Frames nesting objects/arrays deeper than this are dropped as malformed (PROTOCOL §1). */
     readonly maxJsonDepth: number = DEFAULT_MAX_JSON_DEPTH,
+    /** Requests per second and burst of one connection; undefined = no rate limit. */
+    private readonly rateLimit?: { perSecond: number; burst: number },
   ) {}
 
   register(service: Service): void {
@@ -40,7 +46,20 @@ export class ServiceRegistry {
   dispatch(client: Client, raw: string | Buffer): void {
     const size = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.length;
     if (size > this.maxFrameSize) return this.drop(client, `frame of ${size} bytes exceeds maxFrameSize ${this.maxFrameSize}`);
-    this.route(client, parseEnvelope(raw, this.maxJsonDepth));
+    const verdict = this.rateOf(client)?.take() ?? 'admit';
+    if (verdict === 'close') {
+      // Checked before parsing: a flood costs nothing more once the connection is condemned.
+      this.drop(client, 'went on flooding after being refused (Too many requests); connection closed');
+      return client.close?.(1008, ErrorText.TooManyRequests);
+    }
+    this.route(client, parseEnvelope(raw, this.maxJsonDepth), verdict === 'refuse');
+  }
+
+  private rateOf(client: Client): RequestRate | undefined {
+    if (!this.rateLimit || this.rateLimit.perSecond <= 0) return undefined;
+    let rate = this.rates.get(client);
+    if (!rate) this.rates.set(client, (rate = new RequestRate(this.rateLimit.perSecond, this.rateLimit.burst)));
+    return rate;
   }
 
   /**
@@ -51,11 +70,12 @@ export class ServiceRegistry {
     this.route(client, envelopeOf(value));
   }
 
-  private route(client: Client, parsed: EnvelopeParseResult): void {
+  private route(client: Client, parsed: EnvelopeParseResult, overRate = false): void {
     if (!parsed.ok) return this.drop(client, parsed.reason);
     const { service: name, message }: Envelope = parsed.envelope;
     const service = this.services.get(name);
     if (!service) return this.drop(client, `unknown service ${JSON.stringify(name)}`);
+    if (overRate) return this.guard(service, () => service.refuseMessageFrom(client, message, ErrorText.TooManyRequests));
     try {
       const pending = service.processMessageFrom(client, message);
       if (pending) pending.catch((err) => this.logFailure(service, err));

@@ -4,6 +4,7 @@ import { DEFAULT_MAX_FRAME_SIZE, type SnorkyModuleOptions } from '../snorky-opti
 import type { RegistrySide } from '../rpc/metadata';
 import { DEFAULT_MAX_JSON_DEPTH } from '../protocol/json-value';
 import { ServiceRegistry } from './service-registry';
+import { resolveLimits } from '../limits/resolved-limits';
 
 /** The two registries of a Snorky node: frontend (WebSocket, SockJS) and backend (HTTP). */
 @Injectable()
@@ -14,7 +15,8 @@ export class SnorkyRegistries {
   constructor(@Inject(SNORKY_OPTIONS) options: SnorkyModuleOptions) {
     const maxFrameSize = options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
     const maxJsonDepth = options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
-    this.frontend = new ServiceRegistry('frontend', maxFrameSize, maxJsonDepth);
+    const limits = resolveLimits(options);
+    this.frontend = new ServiceRegistry('frontend', maxFrameSize, maxJsonDepth, { perSecond: limits.maxRequestsPerSecond, burst: limits.requestBurst });
     this.backend = new ServiceRegistry('backend', maxFrameSize, maxJsonDepth);
   }
 

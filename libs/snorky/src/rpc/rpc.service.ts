@@ -35,4 +35,12 @@ export abstract class RpcService extends Service {
     if (!handler) return request.error(ErrorText.UnknownCommand);
     return handler(request);
   }
+
+  /** Answers a request that will not run (e.g. `Too many requests`) with `text`, to its callId. */
+  override refuseMessageFrom(client: Client, message: unknown, text: string): void {
+    const parsed = parseRpcRequest(message);
+    if (!parsed.ok) return dropFrame(`service ${this.name}`, parsed.reason, client);
+    const { command, params, callId } = parsed.request;
+    new RpcRequest(client, this.name, command, params, callId).error(text);
+  }
 }

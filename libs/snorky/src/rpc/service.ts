@@ -4,6 +4,7 @@ import type { Roster } from '../broker/roster';
 import type { Client } from '../client/client';
 import { encodeEnvelope } from '../protocol/envelope';
 import type { RegistrySide } from './metadata';
+import { DEFAULT_LIMITS, ResolvedLimits } from '../limits/resolved-limits';
 
 /** What the registry hands a service when it is attached (at module init). */
 export interface ServiceContext {
@@ -12,6 +13,8 @@ export interface ServiceContext {
   broker: Broker;
   /** Cluster-wide holds (names, members, cursors); in memory on a single node. */
   roster: Roster;
+  /** The node's resolved limits (subscriptions per connection, channel size...). */
+  limits: ResolvedLimits;
 }
 
 /**
@@ -24,6 +27,8 @@ export abstract class Service {
   registry: RegistrySide;
   broker: Broker;
   roster: Roster;
+  /** The node's resolved limits (PROTOCOL §11); the defaults until attached. */
+  limits: ResolvedLimits = DEFAULT_LIMITS;
   protected logger = new Logger(this.constructor.name);
 
   /** Called once by the registry before any message arrives. */
@@ -32,6 +37,7 @@ export abstract class Service {
     this.registry = context.registry;
     this.broker = context.broker;
     this.roster = context.roster;
+    this.limits = context.limits;
     this.logger = new Logger(`${this.constructor.name}(${context.name})`);
     this.onAttach();
   }
@@ -40,6 +46,12 @@ export abstract class Service {
   protected onAttach(): void {}
 
   abstract processMessageFrom(client: Client, message: unknown): void | Promise<void>;
+
+  /**
+   * A message that will not be processed (e.g. over the connection's request rate): answer it with
+   * the error `text` if the service can tell who waits for an answer. The default drops it.
+   */
+  refuseMessageFrom(_client: Client, _message: unknown, _text: string): void {}
 
   /** A client opened a connection on a transport of this service's registry (never for backend HTTP). */
   clientConnected(_client: Client): void {}

@@ -1,4 +1,4 @@
-import stableStringify from 'fast-json-stable-stringify';
+import { canonicalJson } from '../protocol/json-value';
 
 const RANK: Record<string, number> = { null: 0, boolean: 1, number: 2, string: 3, array: 4, object: 5 };
 
@@ -18,7 +18,7 @@ export function compareJson(a: unknown, b: unknown): number {
   const rb = rank(b);
   if (ra !== rb) return ra - rb;
   if (typeof a === 'number' || typeof a === 'boolean') return Number(a) - Number(b);
-  const sa = typeof a === 'string' ? a : stableStringify(a);
-  const sb = typeof b === 'string' ? (b as string) : stableStringify(b);
+  const sa = typeof a === 'string' ? a : canonicalJson(a);
+  const sb = typeof b === 'string' ? (b as string) : canonicalJson(b);
   return sa < sb ? -1 : sa > sb ? 1 : 0;
 }

@@ -6,6 +6,7 @@ import { SNORKY_OPTIONS } from '../snorky.module-definition';
 import { DEFAULT_MAX_FRAME_SIZE } from '../snorky-options';
 import type { SnorkyModuleOptions } from '../snorky-options';
 import { BackendHttpHandler } from './backend-http';
+import { DrainState } from './drain-state';
 import { EndpointListeners, notFound } from './endpoint-listeners';
 import { interceptServerEvent } from './intercept-requests';
 
@@ -26,6 +27,7 @@ export class BackendEndpoint implements OnApplicationBootstrap {
     private readonly registries: SnorkyRegistries,
     private readonly adapterHost: HttpAdapterHost,
     private readonly listeners: EndpointListeners,
+    private readonly drain: DrainState,
     @Optional() @Inject(SNORKY_BACKEND_PATH) private readonly asyncPath?: string,
   ) {}
 
@@ -34,7 +36,7 @@ export class BackendEndpoint implements OnApplicationBootstrap {
     // Without a key nothing could ever be executed: no endpoint at all (404), as with backend: false.
     if (!backend || !backend.apiKeys?.length) return;
     const path = backend.path ?? this.asyncPath ?? DEFAULT_BACKEND_PATH;
-    const handler = new BackendHttpHandler(path, backend.apiKeys, this.registries.backend, this.options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE);
+    const handler = new BackendHttpHandler(path, backend.apiKeys, this.registries.backend, this.options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE, this.drain);
     if (backend.port !== undefined) {
       await this.listeners.open('backend', backend.port, backend.host ?? '127.0.0.1', (req, res) =>
         handler.matches(req) ? handler.handle(req, res) : notFound(res),

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'http';
 import type { ServiceRegistry } from '../registry/service-registry';
 import { ApiKeys } from './api-keys';
 import { BackendRequestClient } from './backend-request-client';
+import type { DrainState } from './drain-state';
 import { readJsonBody } from './read-body';
 
 /** How long a backend request waits for its service's reply before answering 504. */
@@ -32,6 +33,8 @@ export class BackendHttpHandler {
     apiKeys: string[],
     private readonly registry: ServiceRegistry,
     private readonly maxFrameSize: number,
+    /** Draining: requests arriving answer 503; the ones in flight are counted so the drain can wait for them. */
+    private readonly drain?: DrainState,
   ) {
     this.keys = new ApiKeys(apiKeys);
   }
@@ -62,7 +65,11 @@ export class BackendHttpHandler {
       req.resume(); // nothing executed; the body is not even parsed
       return sendError(res, 401, refusal);
     }
+    if (this.drain?.draining) return shuttingDown(req, res);
     const body = await readJsonBody(req, this.maxFrameSize, this.registry.maxJsonDepth);
+    // A request whose body arrived during the drain is a new request too.
+    if (this.drain?.draining) return shuttingDown(req, res);
+    const done = this.drain?.track();
     const client = new BackendRequestClient(req.socket.remoteAddress);
     this.registry.dispatchParsed(client, body);
     let timer: NodeJS.Timeout | undefined;
@@ -75,8 +82,15 @@ export class BackendHttpHandler {
       send(res, 200, outcome.frame);
     } finally {
       clearTimeout(timer);
+      done?.();
     }
   }
+}
+
+function shuttingDown(req: IncomingMessage, res: ServerResponse): void {
+  req.resume();
+  res.setHeader('Connection', 'close');
+  sendError(res, 503, 'Snorky is shutting down');
 }
 
 function send(res: ServerResponse, status: number, json: string): void {

@@ -1,6 +1,10 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
+import { applyHttpTimeouts } from '../limits/http-timeouts';
+import { resolveLimits } from '../limits/resolved-limits';
+import { SNORKY_OPTIONS } from '../snorky.module-definition';
+import type { SnorkyModuleOptions } from '../snorky-options';
 
 export type EndpointName = 'frontend' | 'backend';
 
@@ -16,6 +20,8 @@ export class EndpointListeners implements OnApplicationShutdown {
   private readonly logger = new Logger('SnorkyEndpoints');
   private readonly servers = new Map<EndpointName, http.Server>();
 
+  constructor(@Inject(SNORKY_OPTIONS) private readonly options: SnorkyModuleOptions) {}
+
   async open(name: EndpointName, port: number, host: string, handler: http.RequestListener): Promise<http.Server> {
     const server = http.createServer(handler);
     // Connectors reuse a kept-alive connection only while it has been idle less than 2 s
@@ -23,6 +29,8 @@ export class EndpointListeners implements OnApplicationShutdown {
     // closes a connection a client is about to reuse (Node's default, 5 s, raced with clients).
     server.keepAliveTimeout = BACKEND_KEEP_ALIVE_MS;
     server.headersTimeout = BACKEND_KEEP_ALIVE_MS + 1000;
+    // Then Snorky's timeouts for unfinished requests (PROTOCOL §11); they do not cut idle kept-alive connections.
+    applyHttpTimeouts(server, resolveLimits(this.options));
     this.servers.set(name, server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -40,6 +48,11 @@ export class EndpointListeners implements OnApplicationShutdown {
   port(name: EndpointName): number | undefined {
     const address = this.servers.get(name)?.address();
     return address && typeof address === 'object' ? address.port : undefined;
+  }
+
+  /** Stops accepting connections (the drain); open ones go on until `onApplicationShutdown`. */
+  stopAccepting(): void {
+    for (const server of this.servers.values()) if (server.listening) server.close();
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -25,13 +25,35 @@ class SockJsClient implements Client {
   send(frame: Frame): void {
     this.connection.write(typeof frame === 'string' ? frame : frame.toString('utf8'));
   }
+
+  close(code: number, reason: string): void {
+    closeSession(this.connection, code, reason);
+  }
+}
+
+/**
+ * SockJS framed sessions carry any close code; its raw WebSocket endpoint (faye) only takes 1000 and
+ * 3000–4999 and throws on others, so there `code` goes as 4000 + (code - 1000): 1001 -> 4001, 1008 -> 4008.
+ */
+function closeSession(connection: sockjs.Connection, code: number, reason: string): void {
+  const fayeAccepts = code === 1000 || (code >= 3000 && code <= 4999);
+  const sent = connection.protocol === 'websocket-raw' && !fayeAccepts ? 4000 + (code % 1000) : code;
+  (connection.close as unknown as (code: number, reason: string) => void).call(connection, sent, reason);
+}
+
+export interface SockJsInstallOptions {
+  allowedOrigins?: string[];
+  /** Largest Snorky frame; SockJS bodies and frames may be up to twice it (JSON-escaped, in an array). */
+  maxFrameSize: number;
+  /** Why a new session is refused now (draining, connection cap), if it is. */
+  refusal: () => string | undefined;
 }
 
 /** The frontend registry over SockJS (the original's third request handler), for clients without WebSocket. */
 @Injectable()
 export class SockJsTransport {
   private readonly logger = new Logger('SnorkySockJS');
-
+  private readonly clients = new Set<SockJsClient>();
   private readonly handshakes = new SockJsHandshakes();
 
   constructor(
@@ -40,29 +62,47 @@ export class SockJsTransport {
     @Inject(SNORKY_OPTIONS) private readonly options: SnorkyModuleOptions,
   ) {}
 
-  install(server: Server, prefix: string, allowedOrigins?: string[]): void {
+  get connectionCount(): number {
+    return this.clients.size;
+  }
+
+  install(server: Server, prefix: string, options: SockJsInstallOptions): void {
+    const maxBodyBytes = 2 * options.maxFrameSize + 1024;
     const sockjsServer = sockjs.createServer({
       prefix,
       log: (severity, message) => {
         if (severity === 'error') this.logger.error(message);
       },
-    });
+      // The `sockjs` package's WebSocket (faye) buffers up to 64 MiB per frame by default.
+      faye_server_options: { maxLength: maxBodyBytes },
+    } as sockjs.ServerOptions);
     sockjsServer.on('connection', (connection) => {
       if (!connection) return;
+      const refusal = options.refusal();
+      if (refusal) return closeSession(connection, 1013, refusal);
       if (this.authenticator.enabled) void this.authenticateThenOpen(connection);
       else this.open(connection, undefined, []);
     });
     sockjsServer.installHandlers(server, { prefix });
     if (this.authenticator.enabled) this.handshakes.install(server, prefix);
-    if (allowedOrigins) refuseOtherOrigins(server, prefix, allowedOrigins);
+    screenRequests(server, prefix, options.allowedOrigins, maxBodyBytes);
+  }
+
+  /** Closes every session (the drain): the close frame goes out after the messages queued for it. */
+  closeAll(code: number, reason: string): void {
+    for (const client of this.clients) client.close(code, reason);
   }
 
   private open(connection: sockjs.Connection, identity: unknown, held: string[]): void {
     const client = new SockJsClient(connection, connection.remoteAddress);
     client.identity = identity;
     const registry = this.registries.frontend;
+    this.clients.add(client);
     connection.on('data', (data: string) => registry.dispatch(client, data));
-    connection.on('close', () => registry.clientDisconnected(client));
+    connection.on('close', () => {
+      this.clients.delete(client);
+      registry.clientDisconnected(client);
+    });
     registry.clientConnected(client);
     for (const data of held) registry.dispatch(client, data);
   }
@@ -76,25 +116,52 @@ export class SockJsTransport {
 }
 
 /**
- * The `sockjs` package has no origin hook, so its requests are screened in front of it: a request
- * under the prefix whose Origin header is not allowed gets 403. Requests without an Origin (same-origin
- * GETs from the page itself, non-browser clients) pass, as browsers send Origin on every cross-origin
- * request and on every POST.
+ * The `sockjs` package has no origin hook and reads request bodies (xhr_send, jsonp_send) whole, with no
+ * size limit, so its requests are screened in front of it:
+ * - a request under the prefix whose Origin header is not allowed gets 403. Requests without an Origin
+ *   (same-origin GETs from the page itself, non-browser clients) pass, as browsers send Origin on every
+ *   cross-origin request and on every POST;
+ * - a body over `maxBodyBytes` gets 413 and its connection is closed, having buffered at most one chunk
+ *   more than the limit.
  */
-function refuseOtherOrigins(server: Server, prefix: string, allowed: string[]): void {
-  const refused = (req: IncomingMessage) => {
+function screenRequests(server: Server, prefix: string, allowed: string[] | undefined, maxBodyBytes: number): void {
+  const ours = (req: IncomingMessage) => {
     const path = (req.url ?? '').split('?')[0];
-    const origin = req.headers.origin;
-    return (path === prefix || path.startsWith(`${prefix}/`)) && origin !== undefined && !allowed.includes(origin);
+    return path === prefix || path.startsWith(`${prefix}/`);
   };
+  const refused = (req: IncomingMessage) => allowed !== undefined && req.headers.origin !== undefined && !allowed.includes(req.headers.origin);
   interceptServerEvent(server, 'request', (req: IncomingMessage, res: ServerResponse) => {
-    if (!refused(req)) return false;
-    res.writeHead(403, { 'Content-Type': 'text/plain' }).end('Origin not allowed');
-    return true;
+    if (!ours(req)) return false;
+    if (refused(req)) {
+      res.writeHead(403, { 'Content-Type': 'text/plain' }).end('Origin not allowed');
+      return true;
+    }
+    return !limitBody(req, res, maxBodyBytes);
   });
   interceptServerEvent(server, 'upgrade', (req: IncomingMessage, socket: Duplex) => {
-    if (!refused(req)) return false;
+    if (!ours(req) || !refused(req)) return false;
     socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
     return true;
   });
+}
+
+/** Watches the body of `req`; false (and 413 sent) if its declared length is already over `max`. */
+function limitBody(req: IncomingMessage, res: ServerResponse, max: number): boolean {
+  const tooLarge = () => {
+    if (!res.headersSent) res.writeHead(413, { 'Content-Type': 'text/plain', Connection: 'close' }).end('Payload too large');
+    req.socket.destroySoon?.();
+  };
+  if (Number(req.headers['content-length'] ?? 0) > max) {
+    tooLarge();
+    return false;
+  }
+  let size = 0;
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > max && !res.headersSent) {
+      req.pause();
+      tooLarge();
+    }
+  });
+  return true;
 }

@@ -8,24 +8,34 @@ import { dropFrame } from '../registry/drop-frame';
 import { SnorkyRegistries } from '../registry/snorky-registries';
 import { SNORKY_OPTIONS } from '../snorky.module-definition';
 import { DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_FRAME_SIZE, DEFAULT_PING_INTERVAL, type SnorkyModuleOptions } from '../snorky-options';
+import { applyHttpTimeouts } from '../limits/http-timeouts';
+import { type ResolvedLimits, resolveLimits } from '../limits/resolved-limits';
+import { DrainState } from './drain-state';
 import { EndpointListeners, notFound } from './endpoint-listeners';
 import { SockJsTransport } from './sockjs.transport';
 import { WebSocketClient } from './websocket-client';
 import { WebSocketHandshake } from './websocket-handshake';
 import { ConnectionAuthenticator } from '../handshake/connection-authenticator';
 
-/** Frames above maxFrameSize are dropped but the connection stays; above this hard cap `ws` closes it (1009). */
-const HARD_FRAME_CAP_FACTOR = 16;
+/** Close code sent to every WebSocket client when the node shuts down (RFC 6455: going away). */
+export const SHUTDOWN_CLOSE_CODE = 1001;
+/** Time kept at the end of the drain for the WebSocket close handshakes (at most 30% of the bound). */
+const DRAIN_CLOSE_MS = 1000;
+
+type VerifyClient = NonNullable<WebSocketHandshake['verifyClient']>;
 
 /**
  * The frontend registry over WebSocket: a `ws` server taking the upgrades for its path on a shared or
  * own HTTP server. Turns frames into (client, frame) for the registry; knows nothing of services.
  * `ws` directly rather than @nestjs/platform-ws's WsAdapter: that package is versioned with Nest, and as a
  * peer `^11 || ^12` npm installs its newest (Nest 12) into a Nest 11 app and the install fails (ERESOLVE).
+ * Enforces the frontend's limits (PROTOCOL §11) and drains it on shutdown.
  */
 @Injectable()
 export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('SnorkyWebSocketGateway');
+  private readonly limits: ResolvedLimits;
+  private server?: Server;
   private wss?: WebSocketServer;
   private detachUpgrades?: () => void;
   private pingTimer?: NodeJS.Timeout;
@@ -39,7 +49,10 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
     private readonly listeners: EndpointListeners,
     private readonly sockjs: SockJsTransport,
     private readonly authenticator: ConnectionAuthenticator,
-  ) {}
+    private readonly drain: DrainState,
+  ) {
+    this.limits = resolveLimits(options);
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const frontend = this.options.frontend ?? {};
@@ -47,15 +60,19 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
       frontend.port !== undefined
         ? await this.listeners.open('frontend', frontend.port, frontend.host ?? '0.0.0.0', (_req, res) => notFound(res))
         : this.adapterHost.httpAdapter.getHttpServer();
+    this.server = server;
+    // A shared app server gets Snorky's HTTP timeouts only when the user set them (they apply to all its routes).
+    if (frontend.port === undefined) applyHttpTimeouts(server, this.options.limits ?? {});
     const maxFrameSize = this.options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
     const allowedOrigins = frontend.allowedOrigins;
     const path = frontend.path ?? '/ws';
     const handshake = (this.handshake = new WebSocketHandshake(allowedOrigins, this.authenticator));
     const wss = new WebSocketServer({
       noServer: true,
-      maxPayload: Math.max(16 * 1024 * 1024, maxFrameSize * HARD_FRAME_CAP_FACTOR),
+      // `ws` buffers at most this for one frame or fragmented message; over it, it closes with 1009.
+      maxPayload: maxFrameSize,
       perMessageDeflate: false,
-      verifyClient: handshake.verifyClient,
+      verifyClient: this.verifyClient(handshake.verifyClient),
     });
     wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
       socket.on('error', (err) => this.logger.error(err));
@@ -65,13 +82,52 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
     this.wss = wss;
     this.detachUpgrades = takeUpgrades(server, path, wss);
     // SockJS installs after the WebSocket upgrade handler so it can hand on what is not its own.
-    if (frontend.sockjsPrefix) this.sockjs.install(server, frontend.sockjsPrefix, allowedOrigins);
+    if (frontend.sockjsPrefix) {
+      this.sockjs.install(server, frontend.sockjsPrefix, { allowedOrigins, maxFrameSize, refusal: () => this.refusal() });
+    }
     this.startPing(frontend.pingInterval ?? DEFAULT_PING_INTERVAL);
   }
 
-  /** Before the app's HTTP server closes: it would wait forever for the upgraded sockets. */
+  /** The node's own refusals (draining, connection cap: 503) come before the handshake's checks. */
+  private verifyClient(handshake: VerifyClient | undefined): VerifyClient {
+    return (info, done) => {
+      const refusal = this.refusal();
+      if (refusal) return done(false, 503, refusal);
+      return handshake ? handshake(info, done) : done(true);
+    };
+  }
+
+  /** Why a new frontend connection is refused now (draining, or the node's connection cap), if it is. */
+  private refusal(): string | undefined {
+    if (this.drain.draining) return 'Shutting down';
+    const max = this.limits.maxConnections;
+    if (max > 0 && this.clients.size + this.sockjs.connectionCount >= max) return 'Too many connections';
+    return undefined;
+  }
+
+  /**
+   * The drain (app.close(), SIGTERM), bounded by `shutdownTimeout`: refuse new connections and backend
+   * requests (503), let backend requests in flight finish, then close every WebSocket client with 1001
+   * after the frames queued for it, close the SockJS sessions, and cut whatever HTTP connection is left
+   * (half-sent requests included) so the server closes at once. Before the app's HTTP server closes:
+   * it would wait forever for the upgraded sockets.
+   */
   async beforeApplicationShutdown(): Promise<void> {
+    const bound = this.limits.shutdownTimeout * 1000;
+    const deadline = Date.now() + bound;
+    const closeTime = Math.min(DRAIN_CLOSE_MS, bound * 0.3);
+    this.drain.beginDrain();
     if (this.pingTimer) clearInterval(this.pingTimer);
+    if (this.server?.listening) this.server.close();
+    this.listeners.stopAccepting();
+    const settled = await this.drain.settled(deadline - closeTime - Date.now());
+    if (!settled) this.logger.warn(`${this.drain.requestsInFlight} backend requests still in flight at the end of the drain`);
+    // What is left of the bound, less a moment to cut what did not close by itself.
+    await this.closeClients(deadline - closeTime / 5 - Date.now());
+    this.sockjs.closeAll(SHUTDOWN_CLOSE_CODE, 'Server shutting down');
+    // Responses just completed are flushed within a tick; then nothing may keep the server open.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    this.server?.closeAllConnections?.();
     this.detachUpgrades?.();
     const wss = this.wss;
     if (!wss) return;
@@ -80,9 +136,29 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
     await closed;
   }
 
+  /** Each client gets its queued frames, then a 1001 close frame; those still open after `waitMs` are cut. */
+  private async closeClients(waitMs: number): Promise<void> {
+    const open = [...this.clients];
+    if (open.length === 0) return;
+    const closed = Promise.all(
+      open.map(
+        (client) =>
+          new Promise<void>((resolve) => {
+            if (client.socket.readyState === client.socket.CLOSED) return resolve();
+            client.socket.once('close', () => resolve());
+          }),
+      ),
+    );
+    for (const client of open) client.close(SHUTDOWN_CLOSE_CODE, 'Server shutting down');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([closed, new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, waitMs))))]);
+    clearTimeout(timer);
+    for (const client of open) client.socket.terminate();
+  }
+
   private onConnection(socket: WebSocket, request: IncomingMessage): void {
     const maxBufferedBytes = this.options.frontend?.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
-    const client = new WebSocketClient(socket, request.socket as Socket, request.socket.remoteAddress, maxBufferedBytes, (stalled) => this.dropStalled(stalled));
+    const client = new WebSocketClient(socket, request.socket as Socket, request.socket.remoteAddress, maxBufferedBytes, (stalled) => this.dropStalled(stalled), this.limits.frameTimeout * 1000);
     client.identity = this.handshake?.identityOf(request);
     const registry = this.registries.frontend;
     this.clients.add(client);
@@ -92,6 +168,7 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
       registry.dispatch(client, data);
     });
     socket.on('close', () => {
+      client.closed();
       this.clients.delete(client);
       registry.clientDisconnected(client);
     });

@@ -17,9 +17,12 @@ Two modes (setting ``SNORKY_OUTBOX``):
   survive Snorky outages and app restarts.
 
 Settings: ``SNORKY_PUBLISH_QUEUE_SIZE`` (batches, default 10000),
-``SNORKY_PUBLISH_RETRY_FOR`` (seconds, default 600).
+``SNORKY_PUBLISH_RETRY_FOR`` (seconds, default 600), ``SNORKY_PUBLISH_EXIT_WAIT``
+(seconds a process that exits waits for its queue, default 10: a management
+command's changes are not lost when it returns right after its commit).
 """
 
+import atexit
 import threading
 
 from django.conf import settings
@@ -53,7 +56,15 @@ def get_publisher():
                 max_queue=getattr(settings, "SNORKY_PUBLISH_QUEUE_SIZE", None) or DEFAULT_MAX_QUEUE,
                 retry_for=getattr(settings, "SNORKY_PUBLISH_RETRY_FOR", None) or DEFAULT_RETRY_FOR,
             )
+            atexit.register(_flush_at_exit, _publisher)
         return _publisher
+
+
+def _flush_at_exit(publisher):
+    # The sender is a daemon thread: without this, a process that exits right after its
+    # commit (a management command, a script) would drop what is still queued.
+    wait = getattr(settings, "SNORKY_PUBLISH_EXIT_WAIT", None)
+    publisher.close(10.0 if wait is None else wait)
 
 
 def flush(timeout=None):

@@ -1,5 +1,4 @@
 import { Inject, Optional } from '@nestjs/common';
-import stableStringify from 'fast-json-stable-stringify';
 import type { LostHold } from '../../broker/roster';
 import type { Client } from '../../client/client';
 import { encodeEnvelope } from '../../protocol/envelope';
@@ -9,6 +8,9 @@ import { RpcError } from '../../rpc/rpc-error';
 import { RpcRequest } from '../../rpc/rpc-request';
 import { RpcService } from '../../rpc/rpc.service';
 import { SnorkyService } from '../../rpc/snorky-service.decorator';
+import { SubscriptionQuota } from '../../limits/subscription-quota';
+import { canonicalJson } from '../../protocol/json-value';
+import { jsonKey } from '../json-key';
 import { NodeFanout } from '../node-fanout';
 import { isoTimestamp } from '../timestamp';
 import { ChatChannelParams, ChatSendParams } from './chat.params';
@@ -43,6 +45,8 @@ export class ChatService extends RpcService {
   /** client -> channel keys it joined. */
   private readonly joined = new Map<Client, Set<string>>();
   private fanout!: NodeFanout<ChatDelivery>;
+  /** Channels per connection (PROTOCOL §11). */
+  private quota = new SubscriptionQuota(this.limits.maxSubscriptions);
 
   constructor(@Optional() @Inject(CHAT_OPTIONS) options: ChatOptions = {}) {
     super();
@@ -55,6 +59,7 @@ export class ChatService extends RpcService {
   }
 
   protected override onAttach(): void {
+    this.quota = new SubscriptionQuota(this.limits.maxSubscriptions);
     this.fanout = new NodeFanout(this.broker, this.roster.nodeId, this.name, (d) => this.deliverLocal(d));
     this.roster.onLost(this.rosterPrefix, (lost) => this.membersLost(lost));
   }
@@ -63,12 +68,13 @@ export class ChatService extends RpcService {
   async join({ channel }: ChatChannelParams, req: RpcRequest): Promise<{ members: unknown[] }> {
     const client = req.client;
     if (client.identity === undefined || client.identity === null) throw new RpcError(ErrorText.NotAuthenticated);
-    const key = stableStringify(channel);
+    const key = jsonKey(channel, this.limits.maxChannelSize);
     if (this.joined.get(client)?.has(key)) throw new RpcError(ErrorText.AlreadyJoined);
     if (!(await this.canJoin(client, channel))) throw new RpcError(ErrorText.NotAuthorized);
     // A second join may have gone through while the hook ran.
     if (this.joined.get(client)?.has(key)) throw new RpcError(ErrorText.AlreadyJoined);
-    const identity = stableStringify(client.identity);
+    this.quota.take(client);
+    const identity = canonicalJson(client.identity);
     // Local first: a second join racing this one is refused, and notifications reach the joiner from now on.
     this.remember(client, key, identity);
     let holders: number | string;
@@ -85,14 +91,14 @@ export class ChatService extends RpcService {
 
   @RpcCommand()
   async leave({ channel }: ChatChannelParams, req: RpcRequest): Promise<void> {
-    const key = stableStringify(channel);
+    const key = jsonKey(channel, this.limits.maxChannelSize);
     if (!this.joined.get(req.client)?.has(key)) throw new RpcError(ErrorText.NotJoined);
     await this.doLeave(req.client, key, channel);
   }
 
   @RpcCommand()
   async send({ channel, body }: ChatSendParams, req: RpcRequest): Promise<void> {
-    const key = stableStringify(channel);
+    const key = jsonKey(channel, this.limits.maxChannelSize);
     const identity = this.channels.get(key)?.get(req.client);
     if (identity === undefined) throw new RpcError(ErrorText.NotJoined);
     const notification = { type: 'message', from: JSON.parse(identity), channel, body, timestamp: isoTimestamp() };
@@ -101,7 +107,7 @@ export class ChatService extends RpcService {
 
   @RpcCommand()
   async read({ channel }: ChatChannelParams, req: RpcRequest): Promise<void> {
-    const key = stableStringify(channel);
+    const key = jsonKey(channel, this.limits.maxChannelSize);
     const identity = this.channels.get(key)?.get(req.client);
     // As the original: reading a channel one has not joined is no error and tells nobody.
     if (identity === undefined) return;
@@ -110,6 +116,7 @@ export class ChatService extends RpcService {
   }
 
   override clientDisconnected(client: Client): void {
+    this.quota.forget(client);
     for (const key of [...(this.joined.get(client) ?? [])]) {
       this.doLeave(client, key, JSON.parse(key)).catch((err) => this.logger.warn(`leave on disconnect of ${client.id}: ${(err as Error).message}`));
     }
@@ -169,6 +176,7 @@ export class ChatService extends RpcService {
     const keys = this.joined.get(client);
     keys?.delete(key);
     if (keys?.size === 0) this.joined.delete(client);
+    this.quota.release(client);
     return identity;
   }
 

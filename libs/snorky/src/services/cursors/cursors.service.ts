@@ -1,6 +1,5 @@
 import { Inject, Optional } from '@nestjs/common';
 import { randomInt } from 'crypto';
-import stableStringify from 'fast-json-stable-stringify';
 import type { LostHold } from '../../broker/roster';
 import type { Client } from '../../client/client';
 import { encodeEnvelope } from '../../protocol/envelope';
@@ -10,6 +9,9 @@ import { RpcError } from '../../rpc/rpc-error';
 import { RpcRequest } from '../../rpc/rpc-request';
 import { RpcService } from '../../rpc/rpc.service';
 import { SnorkyService } from '../../rpc/snorky-service.decorator';
+import { SubscriptionQuota } from '../../limits/subscription-quota';
+import { canonicalJson } from '../../protocol/json-value';
+import { jsonKey } from '../json-key';
 import { NodeFanout } from '../node-fanout';
 import { CreateCursorParams, CursorHandleParams, DocumentParams, UpdateCursorParams } from './cursors.params';
 
@@ -60,6 +62,8 @@ export class CursorsService extends RpcService {
   private readonly cursors = new Map<Client, Map<string, OwnCursor>>();
   private readonly maxCursors: number;
   private fanout!: NodeFanout<CursorDelivery>;
+  /** Documents per connection (PROTOCOL §11). */
+  private quota = new SubscriptionQuota(this.limits.maxSubscriptions);
 
   constructor(@Optional() @Inject(CURSORS_OPTIONS) options: CursorsOptions = {}) {
     super();
@@ -73,6 +77,7 @@ export class CursorsService extends RpcService {
   }
 
   protected override onAttach(): void {
+    this.quota = new SubscriptionQuota(this.limits.maxSubscriptions);
     this.fanout = new NodeFanout(this.broker, this.roster.nodeId, this.name, (d) => this.deliverLocal(d));
     this.roster.onLost(this.rosterPrefix, (lost) => this.cursorsLost(lost));
   }
@@ -81,11 +86,12 @@ export class CursorsService extends RpcService {
   async join({ document }: DocumentParams, req: RpcRequest): Promise<{ cursors: CursorData[] }> {
     const client = req.client;
     if (client.identity === undefined || client.identity === null) throw new RpcError(ErrorText.NotAuthenticated);
-    const key = stableStringify(document);
+    const key = jsonKey(document, this.limits.maxChannelSize);
     if (this.joined.get(client)?.has(key)) throw new RpcError(ErrorText.AlreadyJoined);
     if (!(await this.canJoin(client, document))) throw new RpcError(ErrorText.NotAuthorized);
     // A second join may have gone through while the hook ran.
     if (this.joined.get(client)?.has(key)) throw new RpcError(ErrorText.AlreadyJoined);
+    this.quota.take(client);
     addTo(this.documents, key, client);
     addTo(this.joined, client, key);
     try {
@@ -94,13 +100,14 @@ export class CursorsService extends RpcService {
     } catch (err) {
       removeFrom(this.documents, key, client);
       removeFrom(this.joined, client, key);
+      this.quota.release(client);
       throw err;
     }
   }
 
   @RpcCommand()
   async leave({ document }: DocumentParams, req: RpcRequest): Promise<void> {
-    const key = stableStringify(document);
+    const key = jsonKey(document, this.limits.maxChannelSize);
     if (!this.joined.get(req.client)?.has(key)) throw new RpcError(ErrorText.NotJoined);
     await this.doLeave(req.client, key);
   }
@@ -108,9 +115,9 @@ export class CursorsService extends RpcService {
   @RpcCommand()
   async createCursor({ privateHandle, document, position, status }: CreateCursorParams, req: RpcRequest): Promise<number> {
     const client = req.client;
-    const documentKey = stableStringify(document);
+    const documentKey = jsonKey(document, this.limits.maxChannelSize);
     if (!this.joined.get(client)?.has(documentKey)) throw new RpcError(ErrorText.NotJoined);
-    const handleKey = stableStringify(privateHandle);
+    const handleKey = canonicalJson(privateHandle);
     let own = this.cursors.get(client);
     if (own?.has(handleKey)) throw new RpcError(ErrorText.ReusedHandle);
     if ((own?.size ?? 0) >= this.maxCursors) throw new RpcError(ErrorText.TooManyCursors);
@@ -137,7 +144,7 @@ export class CursorsService extends RpcService {
 
   @RpcCommand()
   async updateCursor({ privateHandle, newData }: UpdateCursorParams, req: RpcRequest): Promise<void> {
-    const cursor = this.cursors.get(req.client)?.get(stableStringify(privateHandle));
+    const cursor = this.cursors.get(req.client)?.get(canonicalJson(privateHandle));
     if (!cursor || cursor.data.publicHandle === 0) throw new RpcError(ErrorText.NoSuchCursor);
     if (Object.prototype.hasOwnProperty.call(newData, 'position')) cursor.data.position = newData.position;
     if (Object.prototype.hasOwnProperty.call(newData, 'status')) cursor.data.status = newData.status;
@@ -148,13 +155,14 @@ export class CursorsService extends RpcService {
 
   @RpcCommand()
   async removeCursor({ privateHandle }: CursorHandleParams, req: RpcRequest): Promise<void> {
-    const handleKey = stableStringify(privateHandle);
+    const handleKey = canonicalJson(privateHandle);
     const cursor = this.cursors.get(req.client)?.get(handleKey);
     if (!cursor || cursor.data.publicHandle === 0) throw new RpcError(ErrorText.NoSuchCursor);
     await this.doRemove(req.client, handleKey, cursor);
   }
 
   override clientDisconnected(client: Client): void {
+    this.quota.forget(client);
     for (const key of [...(this.joined.get(client) ?? [])]) {
       this.doLeave(client, key).catch((err) => this.logger.warn(`leave on disconnect of ${client.id}: ${(err as Error).message}`));
     }
@@ -164,6 +172,7 @@ export class CursorsService extends RpcService {
     const own = [...(this.cursors.get(client) ?? [])].filter(([, c]) => c.documentKey === documentKey && c.data.publicHandle !== 0);
     removeFrom(this.documents, documentKey, client);
     removeFrom(this.joined, client, documentKey);
+    this.quota.release(client);
     await Promise.all(own.map(([handleKey, cursor]) => this.doRemove(client, handleKey, cursor)));
   }
 

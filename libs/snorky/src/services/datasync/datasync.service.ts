@@ -6,6 +6,7 @@ import { RpcCommand } from '../../rpc/rpc-command.decorator';
 import { RpcRequest } from '../../rpc/rpc-request';
 import { RpcService } from '../../rpc/rpc.service';
 import { SnorkyService } from '../../rpc/snorky-service.decorator';
+import { SubscriptionQuota } from '../../limits/subscription-quota';
 import { ClusterSubscriptionHandoff } from './cluster-subscription-handoff';
 import { DataSyncEngine, DEFAULT_UNACQUIRED_TIMEOUT } from './datasync-engine';
 import { TokenParams } from './datasync.params';
@@ -48,6 +49,8 @@ export class DataSyncService extends RpcService {
   readonly engine: DataSyncEngine;
   private handoff: SubscriptionHandoff;
   private readonly unacquiredTimeout: number;
+  /** Acquired subscriptions per connection (PROTOCOL §11). */
+  private quota = new SubscriptionQuota(this.limits.maxSubscriptions);
   private readonly batchDedupWindowMs: number;
 
   constructor(@Optional() @Inject(DATASYNC_OPTIONS) options: DataSyncOptions = {}) {
@@ -67,6 +70,7 @@ export class DataSyncService extends RpcService {
   }
 
   protected override onAttach(): void {
+    this.quota = new SubscriptionQuota(this.limits.maxSubscriptions);
     if (this.broker.clustered) {
       this.handoff = new ClusterSubscriptionHandoff(this.engine, this.broker, this.channel, this.unacquiredTimeout * 1000, this.logger);
     }
@@ -85,17 +89,25 @@ export class DataSyncService extends RpcService {
   }
 
   @RpcCommand()
-  acquireSubscription({ token }: TokenParams, req: RpcRequest): void | Promise<void> {
-    // Kept deltas are sent here, before the reply: when the client sees the reply it has them all.
-    return this.handoff.acquire(token, req.client);
+  async acquireSubscription({ token }: TokenParams, req: RpcRequest): Promise<void> {
+    this.quota.take(req.client);
+    try {
+      // Kept deltas are sent here, before the reply: when the client sees the reply it has them all.
+      await this.handoff.acquire(token, req.client);
+    } catch (err) {
+      this.quota.release(req.client);
+      throw err;
+    }
   }
 
   @RpcCommand()
   cancelSubscription({ token }: TokenParams, req: RpcRequest): void {
     this.engine.cancelByClient(token, req.client);
+    this.quota.release(req.client);
   }
 
   override clientDisconnected(client: Client): void {
+    this.quota.forget(client);
     this.handoff.clientGone(client);
   }
 
@@ -133,7 +145,8 @@ export class DataSyncService extends RpcService {
     return fresh;
   }
 
-  onModuleDestroy(): void {
+  /** After the drain (beforeApplicationShutdown), so deltas published while draining still reach their clients. */
+  onApplicationShutdown(): void {
     this.handoff.close();
   }
 }

@@ -1,5 +1,4 @@
 import { Inject, Optional } from '@nestjs/common';
-import stableStringify from 'fast-json-stable-stringify';
 import type { Client } from '../../client/client';
 import { encodeEnvelope } from '../../protocol/envelope';
 import { ErrorText } from '../../protocol/error-text';
@@ -9,6 +8,7 @@ import { RpcRequest } from '../../rpc/rpc-request';
 import { RpcService } from '../../rpc/rpc.service';
 import { SnorkyService } from '../../rpc/snorky-service.decorator';
 import { compareJson } from '../json-order';
+import { jsonKey } from '../json-key';
 import { ParticipantParams, SendParams } from './messaging.params';
 
 export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
@@ -47,7 +47,7 @@ export class MessagingService extends RpcService {
 
   @RpcCommand()
   async registerParticipant({ name }: ParticipantParams, req: RpcRequest): Promise<void> {
-    const key = stableStringify(name);
+    const key = this.keyOf(name);
     if ((await this.roster.holderCount(this.rosterName, key)) > 0) throw new RpcError(ErrorText.NameAlreadyRegistered);
     if (!(await this.isNameAllowed(req.client, name))) throw new RpcError(ErrorText.NameNotAllowed);
     const result = await this.roster.add(this.rosterName, key, req.client.id, { exclusive: true });
@@ -65,7 +65,7 @@ export class MessagingService extends RpcService {
 
   @RpcCommand()
   async unregisterParticipant({ name }: ParticipantParams, req: RpcRequest): Promise<void> {
-    const key = stableStringify(name);
+    const key = this.keyOf(name);
     if (!this.names.get(req.client)?.has(key)) {
       const held = (await this.roster.holderCount(this.rosterName, key)) > 0;
       throw new RpcError(held ? ErrorText.InvalidParticipant : ErrorText.UnknownParticipant);
@@ -81,8 +81,8 @@ export class MessagingService extends RpcService {
 
   @RpcCommand()
   async send({ sender, dest, body }: SendParams, req: RpcRequest): Promise<void> {
-    if (!this.names.get(req.client)?.has(stableStringify(sender))) throw new RpcError(ErrorText.InvalidSender);
-    const destKey = stableStringify(dest);
+    if (!this.names.get(req.client)?.has(this.keyOf(sender))) throw new RpcError(ErrorText.InvalidSender);
+    const destKey = this.keyOf(dest);
     if ((await this.roster.holderCount(this.rosterName, destKey)) === 0) throw new RpcError(ErrorText.UnknownDestination);
     await this.broker.publish(this.topic(destKey), encodeEnvelope(this.name, { type: 'message', sender, dest, body }));
   }
@@ -100,6 +100,11 @@ export class MessagingService extends RpcService {
     if (keys.size === 0) this.names.delete(client);
     this.broker.unsubscribe(this.topic(key), client);
     await this.roster.remove(this.rosterName, key, client.id);
+  }
+
+  /** A name's canonical JSON; over limits.maxChannelSize it is `Invalid params`. */
+  private keyOf(name: unknown): string {
+    return jsonKey(name, this.limits.maxChannelSize);
   }
 
   private get rosterName(): string {

@@ -8,6 +8,7 @@ import { RpcError } from '../../rpc/rpc-error';
 import { RpcRequest } from '../../rpc/rpc-request';
 import { RpcService } from '../../rpc/rpc.service';
 import { SnorkyService } from '../../rpc/snorky-service.decorator';
+import { SubscriptionQuota } from '../../limits/subscription-quota';
 import { ChannelParams, PublishParams } from './pubsub.params';
 
 export const PUBSUB_OPTIONS = Symbol('PUBSUB_OPTIONS');
@@ -23,15 +24,25 @@ export interface PubSubOptions {
  * PROTOCOL §3. Channels are any JSON value compared by value: the canonical (key-sorted) JSON
  * is the channel's identity, and the broker topic. Every key counts, whatever its name
  * (`{"room": 1, "__proto__": 2}` is not `{"room": 1}`).
+ *
+ * Memory per subscribed channel is one string (PROTOCOL §11): the topic, held by the broker's map and
+ * by the client's set as the same string. (It used to be two: the canonical key here and
+ * `pubsub:<name>:<key>` in the broker, a copy as large as the channel.)
  */
 @SnorkyService('pubsub')
 export class PubSubService extends RpcService {
-  /** client -> canonical channel keys it holds (to answer Already/Not subscribed and clean up). */
+  /** client -> topics it holds (to answer Already/Not subscribed and clean up). */
   private readonly subscriptions = new Map<Client, Set<string>>();
+  /** Subscriptions per connection (PROTOCOL §11). */
+  private quota = new SubscriptionQuota(this.limits.maxSubscriptions);
 
   constructor(@Optional() @Inject(PUBSUB_OPTIONS) private readonly options: PubSubOptions = {}) {
     super();
     if (options.name) this.name = options.name;
+  }
+
+  protected override onAttach(): void {
+    this.quota = new SubscriptionQuota(this.limits.maxSubscriptions);
   }
 
   /**
@@ -53,10 +64,11 @@ export class PubSubService extends RpcService {
 
   @RpcCommand()
   async subscribe({ channel }: ChannelParams, req: RpcRequest): Promise<void> {
-    const key = canonicalJson(channel);
+    const key = this.topicOf(channel);
     let channels = this.subscriptions.get(req.client);
+    if (channels?.has(key)) throw new RpcError(ErrorText.AlreadySubscribed);
+    this.quota.take(req.client);
     if (!channels) this.subscriptions.set(req.client, (channels = new Set()));
-    if (channels.has(key)) throw new RpcError(ErrorText.AlreadySubscribed);
     // Held before the policy answers: a disconnect meanwhile (clientDisconnected) cleans it up.
     channels.add(key);
     const allowed = this.canSubscribe(req.client, channel);
@@ -73,7 +85,7 @@ export class PubSubService extends RpcService {
     }
     try {
       // In a cluster this waits until publications from every node reach the client.
-      await this.broker.subscribe(this.topic(key), req.client);
+      await this.broker.subscribe(key, req.client);
     } catch (err) {
       this.forget(req.client, key);
       throw err;
@@ -82,41 +94,54 @@ export class PubSubService extends RpcService {
 
   @RpcCommand()
   unsubscribe({ channel }: ChannelParams, req: RpcRequest): void {
-    const key = canonicalJson(channel);
-    const channels = this.subscriptions.get(req.client);
-    if (!channels?.delete(key)) throw new RpcError(ErrorText.NotSubscribed);
-    if (channels.size === 0) this.subscriptions.delete(req.client);
-    this.broker.unsubscribe(this.topic(key), req.client);
+    const key = this.topicOf(channel);
+    if (!this.subscriptions.get(req.client)?.has(key)) throw new RpcError(ErrorText.NotSubscribed);
+    this.forget(req.client, key);
   }
 
   @RpcCommand()
   async publish({ channel, message }: PublishParams, req: RpcRequest): Promise<void> {
+    const topic = this.topicOf(channel);
     if (!(await this.canPublish(req.client, channel))) throw new RpcError(ErrorText.NotAuthorized);
-    await this.publishToChannel(channel, message);
+    await this.publishOn(topic, channel, message);
   }
 
   /** Publishes regardless of policy (the backend path). Serialized once for all subscribers. */
   publishToChannel(channel: unknown, message: unknown): Promise<void> {
-    const frame = encodeEnvelope(this.name, { type: 'message', channel, message });
-    return this.broker.publish(this.topic(canonicalJson(channel)), frame);
+    return this.publishOn(this.topicOf(channel), channel, message);
   }
 
-  /** Undoes a subscription that could not be completed (the cluster's Redis was unreachable). */
-  private forget(client: Client, key: string): void {
-    const channels = this.subscriptions.get(client);
-    if (!channels?.delete(key)) return;
-    if (channels.size === 0) this.subscriptions.delete(client);
-    this.broker.unsubscribe(this.topic(key), client);
+  private publishOn(topic: string, channel: unknown, message: unknown): Promise<void> {
+    const frame = encodeEnvelope(this.name, { type: 'message', channel, message });
+    return this.broker.publish(topic, frame);
+  }
+
+  /** Ends one subscription (unsubscribe, refused by the policy, or one that could not be completed). */
+  private forget(client: Client, topic: string): void {
+    const topics = this.subscriptions.get(client);
+    if (!topics?.delete(topic)) return;
+    this.quota.release(client);
+    if (topics.size === 0) this.subscriptions.delete(client);
+    this.broker.unsubscribe(topic, client);
   }
 
   override clientDisconnected(client: Client): void {
-    const channels = this.subscriptions.get(client);
-    if (!channels) return;
+    const topics = this.subscriptions.get(client);
+    this.quota.forget(client);
+    if (!topics) return;
     this.subscriptions.delete(client);
-    for (const key of channels) this.broker.unsubscribe(this.topic(key), client);
+    for (const topic of topics) this.broker.unsubscribe(topic, client);
   }
 
-  private topic(channelKey: string): string {
-    return `pubsub:${this.name}:${channelKey}`;
+  /**
+   * The broker topic of a channel, `pubsub:<name>:<canonical JSON>`, which also keys the client's set.
+   * A channel whose canonical JSON is over `limits.maxChannelSize` bytes is `Invalid params`
+   * (PROTOCOL §11), for every command.
+   */
+  private topicOf(channel: unknown): string {
+    const key = canonicalJson(channel);
+    const max = this.limits.maxChannelSize;
+    if (max > 0 && (key.length > max || Buffer.byteLength(key) > max)) throw new RpcError(ErrorText.InvalidParams);
+    return `pubsub:${this.name}:${key}`;
   }
 }
