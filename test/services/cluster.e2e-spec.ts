@@ -1,6 +1,7 @@
 import { chatContract } from './contract/chat.contract';
 import { cursorsContract } from './contract/cursors.contract';
 import { eventually } from '../cluster/support/cluster';
+import { limitsContract } from './contract/limits.contract';
 import { messagingContract } from './contract/messaging.contract';
 import { unique } from './contract/unique';
 import { useThreeNodes } from './support/setups';
@@ -16,6 +17,7 @@ const cluster = useThreeNodes(NODE_TIMEOUT);
 messagingContract(cluster);
 chatContract(cluster);
 cursorsContract(cluster);
+limitsContract(cluster);
 
 describe('Services across a cluster: failures', () => {
   it('Redis restarting empty: every node writes its names, members and cursors back', async () => {

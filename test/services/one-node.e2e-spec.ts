@@ -1,5 +1,6 @@
 import { chatContract } from './contract/chat.contract';
 import { cursorsContract } from './contract/cursors.contract';
+import { limitsContract } from './contract/limits.contract';
 import { messagingContract } from './contract/messaging.contract';
 import { useOneNode } from './support/setups';
 
@@ -8,3 +9,4 @@ const setup = useOneNode();
 messagingContract(setup);
 chatContract(setup);
 cursorsContract(setup);
+limitsContract(setup);

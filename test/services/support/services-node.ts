@@ -4,12 +4,13 @@
  */
 import 'reflect-metadata';
 import { startSnorkyApp } from '../../support/snorky-app';
-import { QueryAuthenticator, SERVICE_PROVIDERS } from './test-services';
+import { QueryAuthenticator, SERVICE_PROVIDERS, TEST_LIMITS } from './test-services';
 
 async function main(): Promise<void> {
   const server = await startSnorkyApp(SERVICE_PROVIDERS, {
     backend: false,
     frontend: { authenticator: QueryAuthenticator },
+    limits: TEST_LIMITS,
     cluster: { redis: process.env.REDIS_URL!, nodeTimeout: Number(process.env.NODE_TIMEOUT ?? 1.5), heartbeatInterval: Number(process.env.HEARTBEAT_INTERVAL ?? 0.25) },
   });
   process.stdout.write(`listening on ${server.wsUrl}\n`);

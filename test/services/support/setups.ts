@@ -3,7 +3,7 @@ import { join } from 'path';
 import { RedisProcess } from '../../cluster/support/redis-process';
 import { RunningSnorkyApp, startSnorkyApp } from '../../support/snorky-app';
 import { Peer } from './peer';
-import { QueryAuthenticator, SERVICE_PROVIDERS, urlAs } from './test-services';
+import { QueryAuthenticator, SERVICE_PROVIDERS, TEST_LIMITS, urlAs } from './test-services';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -45,7 +45,7 @@ export function useOneNode(): ServicesSetup {
   let server: RunningSnorkyApp;
   const setup = withPeers('one node', 1, () => server.wsUrl);
   beforeAll(async () => {
-    server = await startSnorkyApp(SERVICE_PROVIDERS, { backend: false, frontend: { authenticator: QueryAuthenticator } });
+    server = await startSnorkyApp(SERVICE_PROVIDERS, { backend: false, frontend: { authenticator: QueryAuthenticator }, limits: TEST_LIMITS });
   });
   afterAll(async () => {
     await setup.closePeers();

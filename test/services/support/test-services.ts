@@ -52,3 +52,6 @@ export function urlAs(url: string, identity: unknown): string {
 }
 
 export const SERVICE_PROVIDERS = [PolicyMessaging, PolicyChat, PolicyCursors];
+
+/** Limits of the test apps (PROTOCOL §11): few subscriptions, so the quota is reached in a test. */
+export const TEST_LIMITS = { maxSubscriptions: 8 };
