@@ -10,7 +10,9 @@
 import WebSocket from 'ws';
 import { backendOk } from '../test/cluster/support/cluster';
 import { startStandaloneServer, type StandaloneServer } from '../test/support/standalone-server';
-import { startBaseline } from './fanout/ws-baseline';
+import { join } from 'path';
+import { startBaselineProcess } from './baseline-process';
+import { UNLIMITED } from './bench-limits';
 import { openSockets, type Subscriber } from './fanout/fanout-clients';
 import { burstRound, FANOUT_SETTINGS, median, pacedRun, percentile } from './fanout/fanout-measure';
 
@@ -94,13 +96,14 @@ function alternate<T>(round: number, a: T, b: T): T[] {
 async function main(): Promise<void> {
   const s = FANOUT_SETTINGS;
   console.log(`bench:cursors — ${CLIENTS} clients in a document, burst ${s.burstRounds}×${s.burstMessages} updates, paced ${s.pacedRate}/s for ${s.pacedSeconds} s`);
-  const baseline = await startBaseline();
+  const baseline = await startBaselineProcess(join(__dirname, 'fanout', 'ws-broadcast-server.js'));
   const server = await startStandaloneServer({
     services: [
       { type: 'identity', name: 'identity', backend: 'identity_backend' },
       { type: 'cursors', name: 'cursors' },
     ],
     frontend: { pingInterval: 0 },
+    ...UNLIMITED,
   });
   const bare = await bareSide(baseline.url);
   const snorky = await snorkySide(server);

@@ -7,9 +7,10 @@
  *   paced: 50 publishes/s, latency from publish to delivery, p50/p99.
  * The clients share one process, which on 2 cores is the bottleneck of both: the ratio is what counts.
  */
+import { join } from 'path';
+import { startBaselineProcess } from './baseline-process';
 import { startStandaloneServer } from '../test/support/standalone-server';
 import WebSocket from 'ws';
-import { startBaseline } from './fanout/ws-baseline';
 import { FanoutTarget, openSockets, Subscriber, subscribeAll } from './fanout/fanout-clients';
 import { burstRound, FANOUT_SETTINGS, FanoutResult, median, pacedRun, percentile, resultRow, snorkyPubSubTarget } from './fanout/fanout-measure';
 import { UNLIMITED } from './bench-limits';
@@ -40,11 +41,10 @@ function resultOf(side: Side): FanoutResult {
   return { deliveriesPerSecond: median(side.rates), p50: percentile(side.latencies, 0.5), p99: percentile(side.latencies, 0.99) };
 }
 
-
 async function main(): Promise<void> {
   const s = FANOUT_SETTINGS;
   console.log(`bench:fanout — ${s.subscribers} subscribers, burst ${s.burstRounds}×${s.burstMessages} publishes, paced ${s.pacedRate}/s for ${s.pacedSeconds} s`);
-  const baseline = await startBaseline();
+  const baseline = await startBaselineProcess(join(__dirname, 'fanout', 'ws-broadcast-server.js'));
   const server = await startStandaloneServer({ services: [{ type: 'pubsub', name: 'pubsub', backend: 'pubsub_backend' }], frontend: { pingInterval: 0 }, ...UNLIMITED });
   const bareSide = await connect({
     name: 'bare ws',

@@ -6,6 +6,10 @@ import { Roster } from './broker/roster';
 import { CommandPipeline } from './rpc/command-pipeline';
 import { ServiceExplorer } from './registry/service-explorer';
 import { SnorkyRegistries } from './registry/snorky-registries';
+import { SnorkyMetrics } from './metrics/snorky-metrics';
+import { SnorkyHealth } from './health/snorky-health';
+import { AdminFeed } from './operations/admin-feed';
+import { OperationsEndpoint } from './operations/operations-endpoint';
 import { SNORKY_ASYNC_OPTIONS_TYPE, SNORKY_OPTIONS, SnorkyConfigurableModule } from './snorky.module-definition';
 import { BackendEndpoint, SNORKY_BACKEND_PATH } from './transports/backend-endpoint';
 import { ConnectionAuthenticator } from './handshake/connection-authenticator';
@@ -25,6 +29,7 @@ import { DealerExplorer } from './services/datasync/dealer-explorer';
   providers: [
     brokerProvider,
     rosterProvider,
+    SnorkyMetrics,
     SnorkyRegistries,
     CommandPipeline,
     ServiceExplorer,
@@ -37,8 +42,11 @@ import { DealerExplorer } from './services/datasync/dealer-explorer';
     SockJsTransport,
     SnorkyWebSocketGateway,
     BackendEndpoint,
+    SnorkyHealth,
+    AdminFeed,
+    OperationsEndpoint,
   ],
-  exports: [Broker, Roster, SnorkyRegistries, EndpointListeners, SNORKY_OPTIONS, DataSyncPublisher],
+  exports: [Broker, Roster, SnorkyRegistries, EndpointListeners, SNORKY_OPTIONS, DataSyncPublisher, SnorkyMetrics, SnorkyHealth],
 })
 export class SnorkyModule extends SnorkyConfigurableModule {
   /** `backendPath` is still taken for apps written when it had to be given here; `backend.path` in the options is enough now. */

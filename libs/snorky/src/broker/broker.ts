@@ -4,6 +4,13 @@ import { DEFAULT_JOURNAL_MAX_ENTRIES, JournalOptions, JournalPosition } from './
 
 export type BroadcastHandler = (payload: unknown) => void;
 
+/** A frame, or how to build it when (and if) it is needed. */
+export type FrameSource = Frame | (() => Frame);
+
+export function frameOf(source: FrameSource): Frame {
+  return typeof source === 'function' ? source() : source;
+}
+
 /**
  * Makes a broadcast idempotent: the first broadcast with `key` goes out; any other with the same key
  * within `ttlMs` (on any node) is dropped. Checked and recorded in the same step as the broadcast,
@@ -52,6 +59,11 @@ export abstract class Broker {
     return true;
   }
 
+  /** Times the connection to the shared engine came back after being lost (metrics). */
+  get reconnects(): number {
+    return 0;
+  }
+
   /**
    * Subscribes a client of this node to `topic`. Idempotent. Resolves once publications from every
    * node reach it (a cluster engine may need a round trip); rejects with BrokerUnavailableError
@@ -83,8 +95,12 @@ export abstract class Broker {
     return this.topics.get(topic)?.size ?? 0;
   }
 
-  /** Delivers `frame` to every subscriber of `topic` on every node. Resolves once it is handed on. */
-  abstract publish(topic: string, frame: Frame): Promise<void>;
+  /**
+   * Delivers `frame` to every subscriber of `topic` on every node. Resolves once it is handed on.
+   * A function is called at most once, and only if the frame is needed: a publication nobody on
+   * a single node listens to is never serialized.
+   */
+  abstract publish(topic: string, frame: FrameSource): Promise<void>;
 
   /**
    * Sends `payload` to the `channel` handlers of every node, this one included. With `once`, resolves
@@ -216,9 +232,10 @@ export abstract class Broker {
   }
 
   /** Delivers to this node's subscribers. The frame is turned into bytes once, not once per recipient. */
-  protected deliverLocal(topic: string, frame: Frame): void {
+  protected deliverLocal(topic: string, source: FrameSource): void {
     const clients = this.topics.get(topic);
     if (!clients || clients.size === 0) return;
+    const frame = frameOf(source);
     const bytes = typeof frame === 'string' && clients.size > 1 ? Buffer.from(frame) : frame;
     for (const client of clients) client.send(bytes);
   }
@@ -230,7 +247,7 @@ export abstract class Broker {
 
 /** Single-node broker: publishing is local delivery. */
 export class LocalBroker extends Broker {
-  async publish(topic: string, frame: Frame): Promise<void> {
+  async publish(topic: string, frame: FrameSource): Promise<void> {
     this.deliverLocal(topic, frame);
   }
 

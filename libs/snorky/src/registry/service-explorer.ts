@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { Broker } from '../broker/broker';
 import { Roster } from '../broker/roster';
+import { SnorkyMetrics } from '../metrics/snorky-metrics';
 import { CommandPipeline } from '../rpc/command-pipeline';
 import { SNORKY_SERVICE_METADATA, SnorkyServiceMetadata } from '../rpc/metadata';
 import { RpcService } from '../rpc/rpc.service';
@@ -28,6 +29,7 @@ export class ServiceExplorer implements OnModuleInit {
     private readonly roster: Roster,
     private readonly pipeline: CommandPipeline,
     @Inject(SNORKY_OPTIONS) private readonly options: SnorkyModuleOptions,
+    private readonly metrics: SnorkyMetrics,
   ) {}
 
   onModuleInit(): void {
@@ -36,7 +38,7 @@ export class ServiceExplorer implements OnModuleInit {
       if (!(instance instanceof Service)) {
         throw new Error(`${instance.constructor.name} has @SnorkyService but extends neither Service nor RpcService`);
       }
-      instance.attach({ name: instance.name ?? metadata.name, registry: instance.registry ?? metadata.registry, broker: this.broker, roster: this.roster, limits });
+      instance.attach({ name: instance.name ?? metadata.name, registry: instance.registry ?? metadata.registry, broker: this.broker, roster: this.roster, limits, metrics: this.metrics });
       if (instance instanceof RpcService) instance.prepareCommands(this.pipeline.factoryFor(moduleKey));
       this.registries.of(instance.registry).register(instance);
       this.logger.log(`${instance.registry} service "${instance.name}" (${instance.constructor.name})`);

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Broker } from '../broker/broker';
 import type { Roster } from '../broker/roster';
 import type { Client } from '../client/client';
+import { SnorkyMetrics } from '../metrics/snorky-metrics';
 import { encodeEnvelope } from '../protocol/envelope';
 import type { RegistrySide } from './metadata';
 import { DEFAULT_LIMITS, ResolvedLimits } from '../limits/resolved-limits';
@@ -13,6 +14,8 @@ export interface ServiceContext {
   broker: Broker;
   /** Cluster-wide holds (names, members, cursors); in memory on a single node. */
   roster: Roster;
+  /** The node's recorder; absent when a service is attached by hand (unit tests). */
+  metrics?: SnorkyMetrics;
   /** The node's resolved limits (subscriptions per connection, channel size...). */
   limits: ResolvedLimits;
 }
@@ -27,6 +30,8 @@ export abstract class Service {
   registry: RegistrySide;
   broker: Broker;
   roster: Roster;
+  /** Where the service reports its figures (subscriptions, publications, commands). */
+  metrics: SnorkyMetrics;
   /** The node's resolved limits (PROTOCOL §11); the defaults until attached. */
   limits: ResolvedLimits = DEFAULT_LIMITS;
   protected logger = new Logger(this.constructor.name);
@@ -37,6 +42,7 @@ export abstract class Service {
     this.registry = context.registry;
     this.broker = context.broker;
     this.roster = context.roster;
+    this.metrics = context.metrics ?? SnorkyMetrics.detached();
     this.limits = context.limits;
     this.logger = new Logger(`${this.constructor.name}(${context.name})`);
     this.onAttach();
