@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Broker } from '../broker/broker';
-import type { Roster } from '../broker/roster';
+import { LocalRoster, type Roster } from '../broker/roster';
 import type { Client } from '../client/client';
 import { SnorkyMetrics } from '../metrics/snorky-metrics';
 import { encodeEnvelope } from '../protocol/envelope';
@@ -12,8 +12,8 @@ export interface ServiceContext {
   name: string;
   registry: RegistrySide;
   broker: Broker;
-  /** Cluster-wide holds (names, members, cursors); in memory on a single node. */
-  roster: Roster;
+  /** Cluster-wide holds (names, members, cursors); absent when attached by hand: a fresh in-memory one. */
+  roster?: Roster;
   /** The node's recorder; absent when a service is attached by hand (unit tests). */
   metrics?: SnorkyMetrics;
   /** The node's resolved limits (subscriptions per connection, channel size...). */
@@ -41,7 +41,7 @@ export abstract class Service {
     this.name = context.name;
     this.registry = context.registry;
     this.broker = context.broker;
-    this.roster = context.roster;
+    this.roster = context.roster ?? new LocalRoster();
     this.metrics = context.metrics ?? SnorkyMetrics.detached();
     this.limits = context.limits;
     this.logger = new Logger(`${this.constructor.name}(${context.name})`);
