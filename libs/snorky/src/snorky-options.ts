@@ -47,6 +47,13 @@ export interface ClusterOptions {
   connectTimeout?: number;
   /** Prefix of every Redis key and channel; all nodes of one cluster use the same. Default 'snorky:'. */
   keyPrefix?: string;
+  /**
+   * Seconds after which a silent node counts as dead: a surviving node removes its Messaging names,
+   * Chat members and cursors (with the `left` / `cursorRemoved` notifications). Default 5.
+   */
+  nodeTimeout?: number;
+  /** Seconds between a node's heartbeats (and sweeps for dead nodes). Default 1. */
+  heartbeatInterval?: number;
 }
 
 /**

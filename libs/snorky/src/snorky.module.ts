@@ -1,7 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { Broker } from './broker/broker';
-import { brokerProvider } from './broker/broker.provider';
+import { brokerProvider, rosterProvider } from './broker/broker.provider';
+import { Roster } from './broker/roster';
 import { CommandPipeline } from './rpc/command-pipeline';
 import { ServiceExplorer } from './registry/service-explorer';
 import { SnorkyRegistries } from './registry/snorky-registries';
@@ -27,6 +28,7 @@ import { DealerExplorer } from './services/datasync/dealer-explorer';
   imports: [DiscoveryModule],
   providers: [
     brokerProvider,
+    rosterProvider,
     SnorkyMetrics,
     SnorkyRegistries,
     CommandPipeline,
@@ -44,7 +46,7 @@ import { DealerExplorer } from './services/datasync/dealer-explorer';
     AdminFeed,
     OperationsEndpoint,
   ],
-  exports: [Broker, SnorkyRegistries, EndpointListeners, SNORKY_OPTIONS, DataSyncPublisher, SnorkyMetrics, SnorkyHealth],
+  exports: [Broker, Roster, SnorkyRegistries, EndpointListeners, SNORKY_OPTIONS, DataSyncPublisher, SnorkyMetrics, SnorkyHealth],
 })
 export class SnorkyModule extends SnorkyConfigurableModule {
   /** `backendPath` is still taken for apps written when it had to be given here; `backend.path` in the options is enough now. */

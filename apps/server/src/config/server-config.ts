@@ -57,6 +57,10 @@ export class ClusterConfig {
   @IsOptional() @IsNumber() @IsPositive() connectTimeout?: number;
   /** Prefix of every Redis key and channel; the same on every node of one cluster (default "snorky:"). */
   @IsOptional() @IsString() @IsNotEmpty() keyPrefix?: string;
+  /** Seconds after which a silent node is dead and its names, members and cursors are removed (default 5). */
+  @IsOptional() @IsNumber() @IsPositive() nodeTimeout?: number;
+  /** Seconds between heartbeats (default 1); keep it well below nodeTimeout. */
+  @IsOptional() @IsNumber() @IsPositive() heartbeatInterval?: number;
 }
 
 /** The operator's endpoints on the backend listener (README "Operating Snorky"). */

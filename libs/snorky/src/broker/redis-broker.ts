@@ -101,6 +101,11 @@ export class RedisBroker extends Broker implements OnApplicationBootstrap, OnApp
     this.watchHealth();
   }
 
+  /** Prefix of every key and channel of this cluster (other Redis users of the cluster share it). */
+  get keyPrefix(): string {
+    return this.prefix;
+  }
+
   override get clustered(): boolean {
     return true;
   }
