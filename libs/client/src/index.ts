@@ -8,7 +8,7 @@ export type { AnyCommands, CommandMap, CommandMethods, CommandSpec, Notification
 export { Identity } from './identity';
 export type { AuthenticatedEvent, IdentityCommands, IdentityTokenOption } from './identity';
 export { PubSub } from './pubsub';
-export type { Channel, PubSubCommands, PubSubMessage, SubscriptionsRestoredEvent } from './pubsub';
+export type { Channel, ChannelLostEvent, PubSubCommands, PubSubMessage, SubscriptionsRestoredEvent } from './pubsub';
 export { DataSync } from './datasync/datasync';
 export type { DataSyncCommands, SubscriptionLostEvent } from './datasync/datasync';
 export { CollectionDeltaProcessor, idsAreEqual } from './datasync/collection-delta-processor';

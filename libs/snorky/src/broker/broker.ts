@@ -4,6 +4,9 @@ import { DEFAULT_JOURNAL_MAX_ENTRIES, JournalOptions, JournalPosition } from './
 
 export type BroadcastHandler = (payload: unknown) => void;
 
+/** Told which topics' subscribers of this node may have missed publications (see `onTopicsLost`). */
+export type TopicsLostListener = (topics: string[]) => void;
+
 /**
  * Makes a broadcast idempotent: the first broadcast with `key` goes out; any other with the same key
  * within `ttlMs` (on any node) is dropped. Checked and recorded in the same step as the broadcast,
@@ -37,6 +40,7 @@ const LOCAL_EPOCH = 'local';
 export abstract class Broker {
   private readonly topics = new Map<string, Set<Client>>();
   private readonly handlers = new Map<string, BroadcastHandler[]>();
+  private readonly topicsLostListeners: TopicsLostListener[] = [];
   private readonly journals = new Map<string, MemoryJournal>();
   private readonly claims = new Map<string, { value: string; timer: ReturnType<typeof setTimeout> }>();
   /** Once-keys of recent broadcasts → when they expire; oldest first (see firstTime). */
@@ -76,6 +80,22 @@ export abstract class Broker {
       this.topics.delete(topic);
       this.topicUnwanted(topic);
     }
+  }
+
+  /**
+   * `listener` is called when publications on some topics may not have reached this node's
+   * subscribers (a cluster engine lost its subscription to Redis: a restart, or Redis dropping a
+   * slow node at its output-buffer limit). Called once the topics are subscribed again, so what the
+   * listener tells its clients is "you may have missed something; from now on you receive again".
+   * A single node never loses a publication and never calls it.
+   */
+  onTopicsLost(listener: TopicsLostListener): void {
+    this.topicsLostListeners.push(listener);
+  }
+
+  /** The clients of this node subscribed to `topic`. */
+  localSubscribers(topic: string): ReadonlySet<Client> {
+    return this.topics.get(topic) ?? new Set();
   }
 
   /** Number of local subscribers (for tests, metrics). */
@@ -221,6 +241,11 @@ export abstract class Broker {
     if (!clients || clients.size === 0) return;
     const bytes = typeof frame === 'string' && clients.size > 1 ? Buffer.from(frame) : frame;
     for (const client of clients) client.send(bytes);
+  }
+
+  protected topicsLost(topics: string[]): void {
+    if (topics.length === 0) return;
+    for (const listener of this.topicsLostListeners) listener(topics);
   }
 
   protected emitLocal(channel: string, payload: unknown): void {

@@ -41,8 +41,30 @@ export class PubSubService extends RpcService {
     if (options.name) this.name = options.name;
   }
 
+  private listeningForLosses = false;
+
   protected override onAttach(): void {
     this.quota = new SubscriptionQuota(this.limits.maxSubscriptions);
+    if (this.listeningForLosses) return;
+    this.listeningForLosses = true;
+    this.broker.onTopicsLost((topics) => this.tellChannelsLost(topics));
+  }
+
+  /**
+   * Publications on these topics may not have reached this node (its Redis subscription dropped):
+   * each subscriber is told `{"type": "channelLost", "channel": …}` (docs/protocol-notes.md) and
+   * stays subscribed; what it missed is for the app to fetch again. Clients that do not know the
+   * notification (the original Snorky.js) ignore it.
+   */
+  private tellChannelsLost(topics: string[]): void {
+    const prefix = `pubsub:${this.name}:`;
+    for (const topic of topics) {
+      if (!topic.startsWith(prefix)) continue;
+      const subscribers = this.broker.localSubscribers(topic);
+      if (subscribers.size === 0) continue;
+      const frame = encodeEnvelope(this.name, { type: 'channelLost', channel: JSON.parse(topic.slice(prefix.length)) });
+      for (const client of subscribers) client.send(frame);
+    }
   }
 
   /**
