@@ -5,9 +5,12 @@
  * view is stale: `subscriptionLost`, or a reconnection with no subscription left. Its sockets go
  * through a "load balancer" (NodePool) that sends each connection to a live node.
  */
-import { ArrayCollection, CollectionDeltaProcessor, DataSync, Snorky } from '@snorky/client';
+import { ArrayCollection, CollectionDeltaProcessor, DataSync, PubSub, Snorky } from '@snorky/client';
+import { PubSubWatcher } from '../../cluster/support/pubsub-watch';
 import WebSocket from 'ws';
 import { listAndSubscribe, Task, TaskApp } from './task-app';
+
+export const PUBSUB_CHANNEL = 'chaos';
 
 export type NodeState = 'up' | 'paused' | 'dead';
 
@@ -41,6 +44,10 @@ export class ChaosBrowser {
   node = -1;
   readonly snorky: Snorky<any>;
   readonly datasync: DataSync;
+  /** The browser's PubSub side: a subscription to one channel, and what it received or was told. */
+  readonly pubsub: PubSubWatcher;
+  /** When its first PubSub subscription was confirmed. */
+  pubsubSince = Infinity;
   private socket: WebSocket | undefined;
   private pending: RefetchReason | undefined;
   private loop: Promise<void> | undefined;
@@ -62,11 +69,12 @@ export class ChaosBrowser {
         browser.connections++;
       }
     }
-    this.snorky = new Snorky('ws://load-balancer', { [app.service]: DataSync }, {
+    this.snorky = new Snorky('ws://load-balancer', { [app.service]: DataSync, pubsub: PubSub }, {
       socketClass: BalancedSocket as any,
       reconnect: { initialDelay: 50, maxDelay: 500, factor: 2, jitter: 0.5, restartWindow: 200 },
     });
     const datasync = (this.datasync = this.snorky.services[app.service] as DataSync);
+    this.pubsub = new PubSubWatcher(this.snorky.services.pubsub as PubSub, this.snorky, PUBSUB_CHANNEL);
     new CollectionDeltaProcessor({ Task: new ArrayCollection(this.tasks) }).listenTo(datasync);
     datasync.deltaReceived.add(() => this.deltas++);
     datasync.subscriptionLost.add(() => this.stale('subscriptionLost'));
@@ -80,6 +88,12 @@ export class ChaosBrowser {
   async load(): Promise<void> {
     this.stale('load');
     await this.loop;
+  }
+
+  /** Subscribes to the PubSub channel (restored by the SDK after each reconnection). */
+  async subscribeChannel(): Promise<void> {
+    await this.pubsub.pubsub.subscribe({ channel: PUBSUB_CHANNEL });
+    this.pubsubSince = Date.now();
   }
 
   /** Drops the socket as a network would (no close handshake): the SDK reconnects. */

@@ -56,26 +56,29 @@ export class PubSubWatcher {
   readonly lostAt: number[] = [];
   /** Times the connection dropped (the app knows: subscriptionsRestored follows). */
   readonly disconnectedAt: number[] = [];
-  /** Time the current subscription was confirmed (initially, or after a reconnect). */
-  subscribedAt = Infinity;
+  /** Times the SDK had subscribed again after a reconnection (subscriptionsRestored). */
+  readonly restoredAt: number[] = [];
 
   constructor(readonly pubsub: PubSub, snorky: Snorky<any>, channel: unknown) {
     pubsub.messagePublished.add(({ message }) => this.received.add((message as { n: number }).n));
     pubsub.channelLost.add(() => this.lostAt.push(Date.now()));
     snorky.disconnected.add(() => this.disconnectedAt.push(Date.now()));
-    pubsub.subscriptionsRestored.add(({ restored }) => {
-      if (restored.length > 0) this.subscribedAt = Math.min(this.subscribedAt, Date.now());
-    });
+    pubsub.subscriptionsRestored.add(() => this.restoredAt.push(Date.now()));
     void channel;
   }
 
   /**
    * Publications this subscriber should have received and did not: answered 200, sent while it was
-   * subscribed, and not followed by a channelLost or a disconnection it was told about.
+   * subscribed (after its first subscription, not between a disconnection and the SDK's
+   * resubscription), and not followed by a channelLost or a disconnection it was told about.
    */
   missing(answered: Publication[], firstSubscribedAt: number): number[] {
     const toldAfter = (t: number) => this.lostAt.some((at) => at >= t) || this.disconnectedAt.some((at) => at >= t);
-    return answered.filter((p) => p.sentAt >= firstSubscribedAt && !this.received.has(p.n) && !toldAfter(p.sentAt)).map((p) => p.n);
+    const subscribedAt = (t: number) => {
+      const lastDrop = Math.max(-Infinity, ...this.disconnectedAt.filter((at) => at <= t));
+      return t >= firstSubscribedAt && (lastDrop === -Infinity || this.restoredAt.some((at) => at >= lastDrop && at <= t));
+    };
+    return answered.filter((p) => subscribedAt(p.sentAt) && !this.received.has(p.n) && !toldAfter(p.sentAt)).map((p) => p.n);
   }
 }
 

@@ -7,18 +7,24 @@
  * is killed and restarted after 5 s, and browser sockets are dropped at random. At the end every
  * browser's collection must equal its app's table (same ids, same field values), each browser having
  * refetched only when it was told its view was stale (subscriptionLost, or a reconnection).
+ * PubSub at the same time: a backend publishes on a channel every browser subscribes to; every
+ * publication answered 200 must reach every subscriber that stayed subscribed, or that subscriber
+ * was told (channelLost, or its connection dropped).
  */
 import { RedisProcess } from '../cluster/support/redis-process';
 import { startStandaloneServer, StandaloneServer } from '../support/standalone-server';
 import { assertDjangoAvailable, DjangoApp, startDjangoApp } from '../interop/django-app';
 import { assertRailsAvailable, RailsApp, startRailsApp } from '../interop/rails-app';
 import { TASKS_DATASYNC_SERVICE } from '../interop/support/interop-fixture';
-import { ChaosBrowser, NodePool } from './support/chaos-browser';
+import { gemEnvWithInstalledGem, pythonWithInstalledWheel } from '../interop/support/installed-connectors';
+import { startPublishers } from '../cluster/support/pubsub-watch';
+import { ChaosBrowser, NodePool, PUBSUB_CHANNEL } from './support/chaos-browser';
 import { FaultLog, sleep } from './support/fault-log';
 import { readTable, sortTasks, startWriter, Task, TaskApp } from './support/task-app';
 
 /** Each app has its own table, so its own DataSync service (both models are called Task). */
 const SERVICES = [
+  { type: 'pubsub', name: 'pubsub', backend: 'pubsub_backend' },
   { ...TASKS_DATASYNC_SERVICE, unacquiredTimeout: 20 },
   { ...TASKS_DATASYNC_SERVICE, name: 'datasync_rails', backend: 'datasync_rails_backend', unacquiredTimeout: 20 },
 ];
@@ -27,7 +33,7 @@ const WRITE_PAUSE_MS = 40;
 
 jest.setTimeout(150_000);
 
-describe('chaos: live views equal the database through node pauses, a node killed, Redis restarted and dropped sockets', () => {
+describe('chaos: live views and PubSub subscribers the database through node pauses, a node killed, Redis restarted and dropped sockets', () => {
   let redis: RedisProcess;
   let nodes: StandaloneServer[] = [];
   let django: DjangoApp | undefined;
@@ -35,10 +41,15 @@ describe('chaos: live views equal the database through node pauses, a node kille
   const browsers: ChaosBrowser[] = [];
 
   let setupMs = 0;
+  let artifactsMs = 0;
   beforeAll(async () => {
     const started = Date.now();
     assertDjangoAvailable();
     assertRailsAvailable();
+    // The connectors as a team installs them (built once per test run, shared with test/interop).
+    pythonWithInstalledWheel();
+    gemEnvWithInstalledGem();
+    artifactsMs = Date.now() - started;
     redis = await RedisProcess.start();
     nodes = await Promise.all([0, 1, 2].map(() => startStandaloneServer({ cluster: { redis: redis.url }, services: SERVICES })));
     // The apps publish to nodes 0 and 1 (node 2 is the one killed); short timeouts so a paused
@@ -57,7 +68,7 @@ describe('chaos: live views equal the database through node pauses, a node kille
     await redis?.stop();
   });
 
-  it('every browser ends equal to its table; nothing lost', async () => {
+  it('every browser ends equal to its table, every PubSub subscriber got every publication or was told; nothing lost', async () => {
     const apps: TaskApp[] = [
       { name: 'django', service: 'datasync', base: `${django!.url}/api`, body: (t) => t, log: () => django!.log() },
       { name: 'rails', service: 'datasync_rails', base: rails!.url, body: (t) => ({ task: t }), log: () => rails!.log() },
@@ -67,10 +78,17 @@ describe('chaos: live views equal the database through node pauses, a node kille
       for (let i = 0; i < BROWSERS_PER_APP; i++) browsers.push(new ChaosBrowser(`${app.name}#${i}`, app, pool, (i + (app.name === 'rails' ? 1 : 0)) % 3));
     }
     await Promise.all(browsers.map((b) => b.load()));
+    await Promise.all(browsers.map((b) => b.subscribeChannel()));
     const faults = new FaultLog(browsers, nodes, redis, pool);
 
     const started = Date.now();
     const writers = apps.map((app) => startWriter(app, WRITE_PAUSE_MS));
+    // A backend publishing on the PubSub channel through whichever node is up (as a load balancer would send it).
+    let turn = 0;
+    const publishers = startPublishers(() => {
+      const up = nodes.filter((_, i) => pool.states[i] === 'up');
+      return up[turn++ % up.length];
+    }, PUBSUB_CHANNEL, 2, 0, 20);
     const drops = faults.dropSocketsAtRandom(1500);
     await sleep(2000);
     await faults.pauseNode(0, 5000);
@@ -87,6 +105,7 @@ describe('chaos: live views equal the database through node pauses, a node kille
     await sleep(1000);
     drops.stop();
     const stats = await Promise.all(writers.map((w) => w.stop()));
+    await publishers.stop();
     const writingMs = Date.now() - started;
 
     // Settle: the connectors' queues drain, every view catches up.
@@ -105,17 +124,26 @@ describe('chaos: live views equal the database through node pauses, a node kille
     const writes = stats.reduce((n, s) => n + s.creates + s.updates + s.deletes, 0);
     const sum = (f: (b: ChaosBrowser) => number) => browsers.reduce((n, b) => n + f(b), 0);
     const lost = diffs.reduce((n, d) => n + d.total, 0);
+    const pubsubMissing = browsers.map((b) => b.pubsub.missing(publishers.answered, b.pubsubSince));
+    const pubsubLost = pubsubMissing.reduce((n, m) => n + m.length, 0);
     const summary = [
-      `chaos (DataSync): set-up ${(setupMs / 1000).toFixed(1)} s; ${writes} writes in ${(writingMs / 1000).toFixed(1)} s ` +
+       `chaos: set-up ${(setupMs / 1000).toFixed(1)} s (${(artifactsMs / 1000).toFixed(1)} s of it building and installing the connectors); ${writes} writes in ${(writingMs / 1000).toFixed(1)} s ` +
         apps.map((a, i) => `${a.name} ${stats[i].creates}+/${stats[i].updates}~/${stats[i].deletes}- (table ${tables.get(a.name)!.length} rows)`).join(', '),
       `  deltas received by the ${browsers.length} browsers: ${sum((b) => b.deltas)}`,
       `  refetches: ${sum((b) => b.refetches.load)} on load, ${sum((b) => b.refetches.subscriptionLost)} on subscriptionLost, ` +
         `${sum((b) => b.refetches.reconnected)} on reconnection; ${sum((b) => b.failedAttempts)} attempts retried while the app or node was unavailable`,
+      `  PubSub: ${publishers.answered.length} publications answered 200 (${publishers.refused} refused while a node or Redis was unavailable), ` +
+        `${sum((b) => b.pubsub.received.size)} deliveries to the ${browsers.length} subscribers; told: ${sum((b) => b.pubsub.lostAt.length)} channelLost, ` +
+        `${sum((b) => b.pubsub.disconnectedAt.length)} disconnections; lost (answered 200, not received, subscriber not told): ${pubsubLost}`,
       `  faults (${faults.entries.length}):`,
       ...faults.entries.map((f) => `    ${f}`),
       `  node logs: Redis connections lost ${faults.logLines(/connection to Redis lost/)}, journal started over ${faults.logLines(/started over/)} (per node)`,
       `  lost (rows missing, extra or different in a view at the end): ${lost}`,
-      ...browsers.map((b, i) => `    ${b.name}: node ${b.node}, ${b.connections} connections, ${b.deltas} deltas, refetches ${JSON.stringify(b.refetches)}, diff ${diffs[i].text || 'none'}`),
+      ...browsers.map(
+        (b, i) =>
+          `    ${b.name}: node ${b.node}, ${b.connections} connections, ${b.deltas} deltas, refetches ${JSON.stringify(b.refetches)}, diff ${diffs[i].text || 'none'}; ` +
+          `PubSub ${b.pubsub.received.size} received, ${b.pubsub.lostAt.length} channelLost, ${pubsubMissing[i].length} lost`,
+      ),
     ].join('\n');
     console.log(summary);
 
@@ -127,6 +155,8 @@ describe('chaos: live views equal the database through node pauses, a node kille
     expect(browsers.every((b) => b.live)).toBe(true);
     expect(diffs.map((d) => d.text).filter(Boolean)).toEqual([]);
     expect(lost).toBe(0);
+    expect(publishers.answered.length).toBeGreaterThan(100);
+    expect(pubsubMissing.map((m, i) => (m.length ? `${browsers[i].name}: ${m.slice(0, 20).join(',')}` : '')).filter(Boolean)).toEqual([]);
   });
 });
 
