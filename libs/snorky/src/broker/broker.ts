@@ -41,6 +41,7 @@ export abstract class Broker {
   private readonly topics = new Map<string, Set<Client>>();
   private readonly handlers = new Map<string, BroadcastHandler[]>();
   private readonly topicsLostListeners: TopicsLostListener[] = [];
+  private readonly gapListeners = new Map<string, (() => void)[]>();
   private readonly journals = new Map<string, MemoryJournal>();
   private readonly claims = new Map<string, { value: string; timer: ReturnType<typeof setTimeout> }>();
   /** Once-keys of recent broadcasts → when they expire; oldest first (see firstTime). */
@@ -91,6 +92,21 @@ export abstract class Broker {
    */
   onTopicsLost(listener: TopicsLostListener): void {
     this.topicsLostListeners.push(listener);
+  }
+
+  /**
+   * `listener` is called when this node missed broadcasts of journaled `channel` for good (the
+   * journal started over after Redis lost its data, or no longer held them). Cluster engines only.
+   */
+  onJournalGap(channel: string, listener: () => void): void {
+    const list = this.gapListeners.get(channel) ?? [];
+    list.push(listener);
+    this.gapListeners.set(channel, list);
+  }
+
+  /** Delivers `frame` to this node's subscribers of `topic` only (a journaled service's handler). */
+  deliverToLocalSubscribers(topic: string, frame: Frame): void {
+    this.deliverLocal(topic, frame);
   }
 
   /** The clients of this node subscribed to `topic`. */
@@ -241,6 +257,10 @@ export abstract class Broker {
     if (!clients || clients.size === 0) return;
     const bytes = typeof frame === 'string' && clients.size > 1 ? Buffer.from(frame) : frame;
     for (const client of clients) client.send(bytes);
+  }
+
+  protected journalGap(channel: string): void {
+    for (const listener of this.gapListeners.get(channel) ?? []) listener();
   }
 
   protected topicsLost(topics: string[]): void {

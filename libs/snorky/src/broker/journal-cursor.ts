@@ -32,6 +32,8 @@ export class JournalCursor {
     private readonly source: JournalSource,
     private readonly deliver: (payload: unknown) => void,
     private readonly logger: Logger,
+    /** Broadcasts were missed for good (the journal started over, or no longer holds them). */
+    private readonly onGap: () => void = () => undefined,
   ) {}
 
   onMessage(epoch: string, seq: number, json: string): void {
@@ -127,6 +129,7 @@ export class JournalCursor {
   private startOver(epoch: string): void {
     this.logger.warn(`journal of ${this.channel} started over (Redis lost its data); broadcasts made before are gone`);
     this.position = { epoch, seq: 0 };
+    this.onGap();
   }
 
   /** Delivers the broadcasts after the position up to `upto` from the journal. False on a Redis failure. */
@@ -144,6 +147,7 @@ export class JournalCursor {
         `${this.channel}: broadcasts ${from.seq + 1}..${upto} were missed by this node and are no longer in the journal`,
       );
       this.position = { epoch: from.epoch, seq: upto };
+      this.onGap();
       this.wake();
       return true;
     }

@@ -243,6 +243,7 @@ export class RedisBroker extends Broker implements OnApplicationBootstrap, OnApp
       },
       (payload) => this.emitLocal(channel, payload),
       this.logger,
+      () => this.journalGap(channel),
     );
     this.cursors.set(channel, cursor);
     if (this.confirmed.has(this.broadcastChannel(channel))) cursor.resync();

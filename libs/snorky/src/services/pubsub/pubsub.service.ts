@@ -18,6 +18,30 @@ export interface PubSubOptions {
   name?: string;
   /** false makes a "private" pub/sub: only the backend publishes. Default true. */
   frontendPublish?: boolean;
+  /**
+   * How publications travel between nodes (cluster only; a single node delivers in memory either way):
+   * - 'best-effort' (default): Redis PUBLISH to the nodes that have subscribers of the channel. A node
+   *   that lost its Redis subscription (Redis restart, dropped at the output-buffer limit) tells its
+   *   subscribers `channelLost`.
+   * - 'journaled': every publication is numbered and kept in a journal (`journalRetention`) and sent
+   *   to every node; a node that missed some reads them back, so its subscribers get them late
+   *   rather than being told. Told `channelLost` only when the journal no longer holds them or
+   *   started over (Redis lost its data). Costs a script per publication and sends every
+   *   publication of the service to every node.
+   */
+  delivery?: PubSubDelivery;
+  /** Journaled delivery: how long publications are kept, in seconds. Default 60. */
+  journalRetention?: number;
+}
+
+export type PubSubDelivery = 'best-effort' | 'journaled';
+
+export const DEFAULT_PUBSUB_JOURNAL_RETENTION = 60;
+
+/** A journaled publication as broadcast: the topic and the encoded frame its subscribers receive. */
+interface JournaledPublication {
+  t: string;
+  f: string;
 }
 
 /**
@@ -47,7 +71,33 @@ export class PubSubService extends RpcService {
     this.quota = new SubscriptionQuota(this.limits.maxSubscriptions);
     if (this.listeningForLosses) return;
     this.listeningForLosses = true;
+    if (this.journaled) {
+      const retention = (this.options.journalRetention ?? DEFAULT_PUBSUB_JOURNAL_RETENTION) * 1000;
+      this.broker.keepJournal(this.journalChannel, { retentionMs: retention });
+      this.broker.onJournalGap(this.journalChannel, () => this.tellChannelsLost(this.localTopics()));
+      this.broker.onBroadcast(this.journalChannel, (payload) => {
+        const { t, f } = payload as JournaledPublication;
+        this.broker.deliverToLocalSubscribers(t, f);
+      });
+      return;
+    }
     this.broker.onTopicsLost((topics) => this.tellChannelsLost(topics));
+  }
+
+  /** Journaled delivery (only in a cluster: a single node never misses a publication). */
+  private get journaled(): boolean {
+    return this.options.delivery === 'journaled' && this.broker.clustered;
+  }
+
+  /** The journaled broadcast channel carrying this service's publications to every node. */
+  private get journalChannel(): string {
+    return `pubsub:${this.name}`;
+  }
+
+  private localTopics(): string[] {
+    const topics = new Set<string>();
+    for (const held of this.subscriptions.values()) for (const topic of held) topics.add(topic);
+    return [...topics];
   }
 
   /**
@@ -133,8 +183,13 @@ export class PubSubService extends RpcService {
     return this.publishOn(this.topicOf(channel), channel, message);
   }
 
-  private publishOn(topic: string, channel: unknown, message: unknown): Promise<void> {
+  private async publishOn(topic: string, channel: unknown, message: unknown): Promise<void> {
     const frame = encodeEnvelope(this.name, { type: 'message', channel, message });
+    if (this.journaled) {
+      const publication: JournaledPublication = { t: topic, f: frame };
+      await this.broker.broadcast(this.journalChannel, publication);
+      return;
+    }
     return this.broker.publish(topic, frame);
   }
 
