@@ -7,8 +7,8 @@
  *   paced: 50 publishes/s, latency from publish to delivery, p50/p99.
  * The clients share one process, which on 2 cores is the bottleneck of both: the ratio is what counts.
  */
-import { spawn } from 'child_process';
 import { join } from 'path';
+import { startBaselineProcess } from './baseline-process';
 import { startStandaloneServer } from '../test/support/standalone-server';
 import WebSocket from 'ws';
 import { FanoutTarget, openSockets, Subscriber, subscribeAll } from './fanout/fanout-clients';
@@ -41,24 +41,10 @@ function resultOf(side: Side): FanoutResult {
   return { deliveriesPerSecond: median(side.rates), p50: percentile(side.latencies, 0.5), p99: percentile(side.latencies, 0.99) };
 }
 
-/** The baseline server in its own process; resolves with its URL and a stop function. */
-async function startBaseline(): Promise<{ url: string; stop(): void }> {
-  const child = spawn(process.execPath, [join(__dirname, 'fanout', 'ws-broadcast-server.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve) => {
-    let out = '';
-    child.stdout!.on('data', (c) => {
-      out += c;
-      const m = /listening on (\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-  });
-  return { url, stop: () => child.kill('SIGTERM') };
-}
-
 async function main(): Promise<void> {
   const s = FANOUT_SETTINGS;
   console.log(`bench:fanout — ${s.subscribers} subscribers, burst ${s.burstRounds}×${s.burstMessages} publishes, paced ${s.pacedRate}/s for ${s.pacedSeconds} s`);
-  const baseline = await startBaseline();
+  const baseline = await startBaselineProcess(join(__dirname, 'fanout', 'ws-broadcast-server.js'));
   const server = await startStandaloneServer({ services: [{ type: 'pubsub', name: 'pubsub', backend: 'pubsub_backend' }], frontend: { pingInterval: 0 }, ...UNLIMITED });
   const bareSide = await connect({
     name: 'bare ws',

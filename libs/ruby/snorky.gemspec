@@ -18,7 +18,7 @@ Gem::Specification.new do |spec|
   spec.required_ruby_version = ">= 2.7"
   # Built from the repository root by `npm run pack` (scripts/pack.js: gem build -C libs/ruby), which
   # also copies the root LICENSE in.
-  spec.files = Dir.chdir(__dir__) { Dir["lib/**/*.rb"] } + ["snorky.gemspec", "LICENSE"]
+  spec.files = Dir.chdir(__dir__) { Dir["lib/**/*.rb", "LICENSE"] } + ["snorky.gemspec"]
   spec.require_paths = ["lib"]
   # Deliberately no runtime dependencies: net/http and json are stdlib.
   spec.add_development_dependency "minitest", ">= 5"

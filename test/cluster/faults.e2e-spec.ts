@@ -88,7 +88,7 @@ describe('cluster: faults', () => {
       expect(await late.call('datasync', 'acquireSubscription', { token: fresh }, 9)).toEqual({ service: 'datasync', message: { type: 'delta', delta: insert(3) } });
       expect((await late.next()).message).toEqual({ type: 'response', callId: 9, data: null });
       expect((await syncing.next()).message.delta).toEqual(insert(3));
-      for (const node of cluster.nodes) expect(node.output()).toMatch(/connection to Redis lost; reconnecting/);
+      for (const node of cluster.nodes) expect(node.output()).toMatch(/broker state: down \(Redis at redis:\/\/127\.0\.0\.1:\d+: \w+ connection lost; reconnecting\)/);
     });
   });
 });

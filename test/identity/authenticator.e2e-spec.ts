@@ -119,10 +119,13 @@ describe('SockJS frames held during authentication', () => {
       frontend: { authenticator: TestAuthenticator, sockjsPrefix: '/sockjs' },
     });
     try {
-      const session = await SockJsXhrSession.open(`http://127.0.0.1:${server.port}/sockjs`, { query: 'token=cid-token&delay=300' });
+      // A slow authenticator, so every frame arrives while it runs.
+      const session = await SockJsXhrSession.open(`http://127.0.0.1:${server.port}/sockjs`, { query: 'token=cid-token&delay=5000' });
       const frame = { service: 'whoami', message: { command: 'echo', params: { pad: 'x'.repeat(900) }, callId: 0 } };
-      await session.send(...Array.from({ length: 20 }, () => frame)); // about 19 KiB > 16 KiB
-      expect(await session.closeFrame()).toEqual({ code: 4413, reason: 'Too much data before authentication' });
+      // One frame per request (a request body over 2 × maxFrameSize is refused 413 before SockJS):
+      // about 19 KiB in all, over the 16 KiB that may be held.
+      await Promise.all(Array.from({ length: 20 }, () => session.send(frame)));
+      expect(await session.closeFrame(4000)).toEqual({ code: 4413, reason: 'Too much data before authentication' });
       expect(session.unread).toBe(0);
     } finally {
       await server.close();

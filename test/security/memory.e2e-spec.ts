@@ -12,7 +12,7 @@ function probe(mode: string, env: NodeJS.ProcessEnv = {}): Promise<any> {
     execFile(
       process.execPath,
       ['--expose-gc', '-C', '@snorky/source', '-r', './scripts/register.js', script, mode],
-      { cwd: ROOT, env: { ...process.env, ...env }, timeout: 90_000 },
+      { cwd: ROOT, env: { ...process.env, ...env }, timeout: 140_000 },
       (err, stdout, stderr) => {
         if (err) return reject(new Error(`memory-probe ${mode} failed: ${err.message}\n${stderr}`));
         const line = stdout.trim().split('\n').pop()!;
@@ -23,14 +23,15 @@ function probe(mode: string, env: NodeJS.ProcessEnv = {}): Promise<any> {
 }
 
 describe('memory (issue 11)', () => {
-  jest.setTimeout(120_000);
+  jest.setTimeout(150_000);
 
   it('connect -> subscribe -> acquire -> close churn: no heap growth per cycle after warm-up', async () => {
     const result = await probe('churn', { CHURN_WARMUP: '400', CHURN_CYCLES: '500', CHURN_PHASES: '3' });
-    // A connection, its subscriptions and its socket left behind would cost several KB per cycle, in
-    // every phase. What remains is noise around 0 (±~200 B): the median phase must be under 256 B.
+    // A connection, its subscriptions and its socket left behind cost ~5.7 KB per cycle, in every phase
+    // (measured by skipping the disconnect cleanup). What remains is noise around 0 (about ±200 B per
+    // cycle over 500 cycles): the median phase must stay under 512 B.
     const phases = [...result.phases].sort((a: number, b: number) => a - b);
-    expect(phases[1]).toBeLessThan(256);
+    expect(phases[1]).toBeLessThan(512);
     expect(result.buffersPerCycle).toBeLessThan(64);
   });
 

@@ -86,6 +86,8 @@ describe('graceful drain (PROTOCOL §11)', () => {
     const exit = exitTime(server, 'SIGTERM');
     await new Promise((r) => setTimeout(r, 300));
     body.socket.write('}'); // the body completes during the drain: a new request, refused
+    // The slow client reads again only after 1.5 s: the drain (bound 3 s) waits for it, frames first.
+    await new Promise((r) => setTimeout(r, 1200));
     tcp.resume();
 
     const codes = await Promise.all(clients.map((c) => c.closed));

@@ -83,10 +83,13 @@ describe('standalone server config errors', () => {
     ['no API key anywhere', { services: [] }, /backend\.apiKey: no API key.*SNORKY_API_KEY/s],
     ['an unknown top-level key', { backend: { apiKey: 'k' }, services: [], frontned: {} }, /Invalid config: frontned: unknown key/],
     ['a bad port', { frontend: { port: 'eighty' }, backend: { apiKey: 'k' }, services: [] }, /Invalid config: frontend\.port:/],
-    ['an unknown service type', { backend: { apiKey: 'k' }, services: [{ type: 'chat', name: 'c' }] }, /services\[0\]\.type must be one of pubsub/],
+    ['an unknown service type', { backend: { apiKey: 'k' }, services: [{ type: 'whiteboard', name: 'c' }] }, /services\[0\]\.type must be one of pubsub, datasync, messaging, chat, cursors, identity/],
     ['a bad service key', { backend: { apiKey: 'k' }, services: [{ type: 'pubsub', name: 'p', frontendPublish: 'no' }] }, /services\[0\]\.frontendPublish:/],
     ['an unknown service key', { backend: { apiKey: 'k' }, services: [{ type: 'pubsub', name: 'p', colour: 1 }] }, /services\[0\]\.colour: unknown key/],
     ['a duplicate service name', { backend: { apiKey: 'k' }, services: [{ type: 'pubsub', name: 'p' }, { type: 'pubsub', name: 'p' }] }, /"p" is used twice/],
+    ['a bad cursors limit', { backend: { apiKey: 'k' }, services: [{ type: 'cursors', name: 'c', maxCursorsPerConnection: 0 }] }, /services\[0\]\.maxCursorsPerConnection:/],
+    ['a chat entry with a key of another type', { backend: { apiKey: 'k' }, services: [{ type: 'chat', name: 'c', backend: 'x' }] }, /services\[0\]\.backend: unknown key/],
+    ['a bad node timeout', { backend: { apiKey: 'k' }, cluster: { redis: 'redis://127.0.0.1:1', nodeTimeout: 0 }, services: [] }, /cluster\.nodeTimeout:/],
   ])('refuses %s, naming the bad key', async (_what, config, message) => {
     const { code, output } = await runStandaloneServerExpectingFailure(JSON.stringify(config));
     expect(code).not.toBe(0);

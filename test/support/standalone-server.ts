@@ -50,8 +50,8 @@ export async function startStandaloneServer(config: any, env: NodeJS.ProcessEnv 
     const timer = setTimeout(() => reject(new Error(`standalone server did not start in ${timeoutMs} ms:\n${output}`)), timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const frontend = /frontend listening on (ws:\/\/\S+)/.exec(output);
-      const backend = /backend listening on (http:\/\/\S+)/.exec(output);
+      const frontend = /frontend listening on (ws:\/\/[^\s"]+)/.exec(output);
+      const backend = /backend listening on (http:\/\/[^\s"]+)/.exec(output);
       if (frontend && backend) {
         clearTimeout(timer);
         resolve({ frontendUrl: frontend[1], backendUrl: backend[1] });

@@ -4,7 +4,10 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DEFAULT_LIMITS, EndpointListeners } from '@snorky/nest';
 import type { AddressInfo } from 'net';
+import { collectDefaultMetrics } from 'prom-client';
 import { ConfigError, configPathFrom, loadConfigFile } from './config/load-config';
+import { ServerConfig } from './config/server-config';
+import { logOptionsFrom, serverLogger } from './logging';
 import { ServerModule } from './server.module';
 import { originWarning } from './config/origin-warning';
 
@@ -15,46 +18,54 @@ import { originWarning } from './config/origin-warning';
  * seconds (default 10), plus a short margin after which the process exits whatever still runs.
  */
 async function main(): Promise<void> {
-  const logger = new Logger('SnorkyServer');
-  let config;
+  const argv = process.argv.slice(2);
+  let config: ServerConfig;
+  let logOptions: ReturnType<typeof logOptionsFrom> = {};
   try {
-    config = loadConfigFile(configPathFrom(process.argv.slice(2), process.env), process.env);
+    logOptions = logOptionsFrom(argv);
+    config = loadConfigFile(configPathFrom(argv, process.env), process.env);
   } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    logger.error(`Invalid config: ${err.message}`);
+    if (!(err instanceof ConfigError) && !(err instanceof Error && err.message.startsWith('--log-'))) throw err;
+    // Even an invalid config is reported in the format asked for on the command line.
+    Logger.overrideLogger(serverLogger({ format: logOptions.format }, process.env));
+    new Logger('SnorkyServer').error(`Invalid config: ${err.message}`);
     process.exitCode = 1;
     return;
   }
+  const logger = serverLogger({ ...config.log, ...stripUndefined(logOptions) }, process.env);
+  if (config.metrics !== false) collectDefaultMetrics();
   // bodyParser off: the app has no routes of its own; the backend endpoint reads its bodies itself (maxFrameSize, any content type).
-  const app = await NestFactory.create(ServerModule.fromConfig(config), {
-    bodyParser: false,
-    logger: process.env.SNORKY_DEBUG ? ['error', 'warn', 'log', 'debug', 'verbose'] : ['error', 'warn', 'log'],
-  });
+  const app = await NestFactory.create(ServerModule.fromConfig(config), { bodyParser: false, logger });
+  const log = new Logger('SnorkyServer');
   const shutdownTimeout = config.shutdownTimeout ?? DEFAULT_LIMITS.shutdownTimeout;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
-      logger.log(`${signal}: draining (at most ${shutdownTimeout} s), then exiting`);
+      log.log(`${signal}: draining (at most ${shutdownTimeout} s), then exiting`);
       // The drain is bounded by itself; this catches anything else that would hang (a hook, a broker).
       setTimeout(() => {
-        logger.error(`still running ${shutdownTimeout + EXIT_MARGIN_S} s after ${signal}: exiting anyway`);
+        log.error(`still running ${shutdownTimeout + EXIT_MARGIN_S} s after ${signal}: exiting anyway`);
         process.exit(1);
       }, (shutdownTimeout + EXIT_MARGIN_S) * 1000).unref();
       app.close().then(
         () => process.exit(0),
         (err) => {
-          logger.error(err instanceof Error ? err.stack : String(err));
+          log.error(err instanceof Error ? err.stack : String(err));
           process.exit(1);
         },
       );
     });
   }
   const warning = originWarning(config.frontend);
-  if (warning) logger.warn(warning);
+  if (warning) log.warn(warning);
   await app.listen(config.frontend.port, config.frontend.host);
   const frontend = app.getHttpServer().address() as AddressInfo;
-  logger.log(`frontend listening on ws://${config.frontend.host}:${frontend.port}${config.frontend.path}`);
+  log.log(`frontend listening on ws://${config.frontend.host}:${frontend.port}${config.frontend.path}`);
   const backendPort = app.get(EndpointListeners).port('backend');
-  logger.log(`backend listening on http://${config.backend.host}:${backendPort}${config.backend.path}`);
+  log.log(`backend listening on http://${config.backend.host}:${backendPort}${config.backend.path}`);
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** Seconds past shutdownTimeout after which the process exits even if something hangs. */

@@ -29,7 +29,10 @@ export function snorkyOptionsOf(config: ServerConfig): SnorkyModuleOptions {
     },
     backend: { path: backend.path, host: backend.host, port: backend.port, apiKeys: apiKeysOf(config) },
     maxFrameSize: config.maxFrameSize,
+    maxJsonDepth: config.maxJsonDepth,
     cluster: config.cluster,
+    metrics: config.metrics,
+    operations: config.operations ? { ...config.operations } : undefined,
     // Explicit, so the HTTP timeouts also apply to the frontend, which is the app's own server here.
     limits: { ...config.limits, headersTimeout: config.limits?.headersTimeout ?? DEFAULT_LIMITS.headersTimeout, requestTimeout: config.limits?.requestTimeout ?? DEFAULT_LIMITS.requestTimeout },
     shutdownTimeout: config.shutdownTimeout,

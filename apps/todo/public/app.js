@@ -5,6 +5,11 @@
  * arrives through DataSync — the same path another window's changes take, so all windows show
  * the same thing. On load (and after a reconnect) the page asks for the list with
  * `X-Snorky: Subscribe`, fills its array with the answer and acquires the token it got.
+ *
+ * Presence: each window has a name (`?user=ann`, else a guest name kept for the tab) that the
+ * server's authenticator turns into the connection's identity. The window joins the list's Chat
+ * channel (who is here) and its Cursors document: editing a todo puts an own cursor on it, so the
+ * other windows show who edits which todo.
  */
 (function () {
   'use strict';
@@ -30,6 +35,8 @@
     listName: $('.list-name'),
     connection: $('.connection'),
     problem: $('.problem'),
+    presence: $('.presence'),
+    who: $('.presence .who'),
   };
   ui.listName.textContent = list;
   ui.listName.href = listParam;
@@ -39,8 +46,13 @@
 
   var todos = [];
   var processor = new Snorky.CollectionDeltaProcessor({ Todo: new Snorky.ArrayCollection(todos) });
-  var wsUrl = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws';
-  var snorky = new Snorky(wsUrl, { datasync: Snorky.DataSync }, { reconnect: { initialDelay: 300, maxDelay: 3000 } });
+  var user = visitorName();
+  var wsUrl = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws?user=' + encodeURIComponent(user);
+  var snorky = new Snorky(
+    wsUrl,
+    { datasync: Snorky.DataSync, chat: Snorky.Chat, cursors: Snorky.Cursors },
+    { reconnect: { initialDelay: 300, maxDelay: 3000 } },
+  );
   var datasync = snorky.services.datasync;
   var editingId = null;
 
@@ -128,6 +140,87 @@
     ui.connection.textContent = state;
   }
 
+  // ---- presence: who is here (Chat) and who edits which todo (Cursors) -------------------
+
+  function visitorName() {
+    var given = new URLSearchParams(location.search).get('user');
+    if (given) return given;
+    var guest = 'guest-' + Math.floor(1000 + Math.random() * 9000);
+    try {
+      // One name per tab across reloads. Storage may be refused (e.g. in a sandboxed frame): then one per load.
+      var kept = sessionStorage.getItem('snorky-todo-user');
+      if (kept) return kept;
+      sessionStorage.setItem('snorky-todo-user', guest);
+    } catch (e) {
+      // no storage: fine
+    }
+    return guest;
+  }
+
+  var room = 'todos:' + list; // the Chat channel and the Cursors document of this list
+  var chat = snorky.services.chat;
+  var cursorsService = snorky.services.cursors;
+  var cursorDocument = null;
+  var editingCursor = null;
+
+  function renderPresence() {
+    var members = chat.members(room);
+    ui.presence.hidden = members.length === 0;
+    ui.who.innerHTML = '';
+    members
+      .map(function (member) { return member.name; })
+      .sort()
+      .forEach(function (name) {
+        var badge = document.createElement('span');
+        badge.className = 'member' + (name === user ? ' me' : '');
+        badge.textContent = name === user ? name + ' (you)' : name;
+        ui.who.appendChild(badge);
+      });
+  }
+
+  function renderEditors() {
+    var editorsByTodo = new Map();
+    (cursorDocument ? cursorDocument.foreignCursors : []).forEach(function (cursor) {
+      var id = cursor.position && cursor.position.todo;
+      if (!editorsByTodo.has(id)) editorsByTodo.set(id, []);
+      editorsByTodo.get(id).push(cursor.owner.name);
+    });
+    itemsById.forEach(function (li, id) {
+      var names = editorsByTodo.get(id) || [];
+      var box = li.querySelector('.editors');
+      li.classList.toggle('being-edited', names.length > 0);
+      box.innerHTML = '';
+      names.sort().forEach(function (name) {
+        var badge = document.createElement('span');
+        badge.textContent = name + ' is editing';
+        box.appendChild(badge);
+      });
+    });
+  }
+
+  chat.presenceChanged.add(renderPresence);
+  chat.channelsRestored.add(renderPresence);
+  chat.join({ channel: room }).then(renderPresence, function (error) { console.warn('presence is off: ' + error.message); });
+
+  cursorsService.join({ document: room }).then(function (doc) {
+    cursorDocument = doc;
+    [doc.cursorAdded, doc.cursorUpdated, doc.cursorRemoved].forEach(function (signal) { signal.add(renderEditors); });
+    renderEditors();
+  }, function (error) { console.warn('live cursors are off: ' + error.message); });
+  cursorsService.documentsRestored.add(renderEditors);
+
+  function startedEditing(id) {
+    if (!cursorDocument) return;
+    if (editingCursor) editingCursor.update({ position: { todo: id } });
+    else editingCursor = cursorDocument.createCursor({ position: { todo: id }, status: 'editing' });
+  }
+
+  function stoppedEditing() {
+    if (!editingCursor) return;
+    editingCursor.remove().catch(function () {});
+    editingCursor = null;
+  }
+
   // ---- rendering: keyed, so an open editor survives other windows' changes ---------------
 
   var itemsById = new Map();
@@ -152,10 +245,14 @@
     });
     itemsById.forEach(function (li, id) {
       if (seen.has(id)) return;
-      if (id === editingId) editingId = null;
+      if (id === editingId) {
+        editingId = null;
+        stoppedEditing();
+      }
       li.remove();
       itemsById.delete(id);
     });
+    renderEditors();
 
     var active = sorted.filter(function (todo) { return !todo.completed; }).length;
     var completed = sorted.length - active;
@@ -173,7 +270,7 @@
     var li = document.createElement('li');
     li.dataset.id = String(id);
     li.innerHTML =
-      '<div class="view"><input class="toggle" type="checkbox"><label></label><button class="destroy" aria-label="Delete"></button></div>' +
+      '<div class="view"><input class="toggle" type="checkbox"><label></label><span class="editors"></span><button class="destroy" aria-label="Delete"></button></div>' +
       '<input class="edit">';
     itemsById.set(id, li);
     return li;
@@ -255,6 +352,7 @@
     edit.value = event.target.textContent;
     edit.focus();
     edit.setSelectionRange(edit.value.length, edit.value.length);
+    startedEditing(item.id);
   });
 
   function finishEditing(edit, save) {
@@ -262,6 +360,7 @@
     if (!item || !item.li.classList.contains('editing')) return;
     item.li.classList.remove('editing');
     editingId = null;
+    stoppedEditing();
     if (!save) return;
     var title = edit.value.trim();
     var current = item.li.querySelector('label').textContent;
@@ -283,7 +382,7 @@
   window.addEventListener('hashchange', render);
 
   // For tests and the curious: the live array and the connection.
-  window.todoApp = { todos: todos, snorky: snorky, list: list, refresh: refresh };
+  window.todoApp = { todos: todos, snorky: snorky, list: list, user: user, refresh: refresh };
 
   render();
   refresh();

@@ -1,4 +1,5 @@
 import { RpcCallError } from './errors';
+import { restoreEach } from './restore-each';
 import { rpcConnector, type Notification } from './rpc-service';
 import type { SignalLike } from './signal';
 import type { Snorky } from './snorky';
@@ -93,25 +94,15 @@ export class PubSub extends rpcConnector<PubSubCommands>(['subscribe', 'unsubscr
   override handleReconnected(): void {
     const channels = [...this.channels.values()];
     if (channels.length === 0) return;
-    const restored: Channel[] = [];
-    const failed: { channel: Channel; error: Error }[] = [];
-    const attempts = channels.map((channel) =>
-      super.call('subscribe', { channel }).then(
-        () => {
-          restored.push(channel);
-        },
-        (error: Error) => {
-          if (error instanceof RpcCallError && error.message === 'Already subscribed') {
-            restored.push(channel);
-            return;
-          }
-          // A server refusal drops the channel; a connection lost again keeps it for the next restore.
-          if (error instanceof RpcCallError) this.channels.delete(stableStringify(channel));
-          failed.push({ channel, error });
-        },
-      ),
-    );
-    Promise.all(attempts).then(() => this.subscriptionsRestored.dispatch({ restored, failed }));
+    restoreEach(
+      channels,
+      // Already subscribed (the server kept it) counts as restored.
+      (channel) =>
+        super.call('subscribe', { channel }).then(undefined, (error: unknown) => {
+          if (!(error instanceof RpcCallError && error.message === 'Already subscribed')) throw error;
+        }),
+      (channel) => this.channels.delete(stableStringify(channel)),
+    ).then(({ restored, failed }) => this.subscriptionsRestored.dispatch({ restored, failed: failed.map(({ item, error }) => ({ channel: item, error })) }));
   }
 
   override handleDisconnect(): void {

@@ -1,5 +1,5 @@
 import { Signal, backoffDelay, stableStringify } from '@snorky/client';
-import { resolveReconnectOptions } from '../src/backoff';
+import { resolveReconnectOptions, restartDelay, SERVER_RESTART_CLOSE_CODES } from '../src/backoff';
 
 describe('Signal', () => {
   it('dispatches to listeners with their context, addOnce only once', () => {
@@ -75,5 +75,16 @@ describe('stableStringify', () => {
     expect(stableStringify({ b: [1, { y: 2, x: 1 }], a: 'x' })).toBe(stableStringify({ a: 'x', b: [1, { x: 1, y: 2 }] }));
     expect(stableStringify({ room: 1 })).not.toBe(stableStringify({ room: '1' }));
     expect(stableStringify('news')).toBe('"news"');
+  });
+});
+
+describe('restartDelay (server closed with 1001/1012)', () => {
+  it('is spread uniformly over restartWindow, default 5000 ms', () => {
+    expect(resolveReconnectOptions(undefined)!.restartWindow).toBe(5000);
+    const options = resolveReconnectOptions({ restartWindow: 2000 })!;
+    expect(restartDelay(options, () => 0)).toBe(0);
+    expect(restartDelay(options, () => 0.5)).toBe(1000);
+    expect(restartDelay(options, () => 0.9999)).toBe(2000);
+    expect(SERVER_RESTART_CLOSE_CODES).toEqual([1001, 1012]);
   });
 });

@@ -47,6 +47,13 @@ export interface ClusterOptions {
   connectTimeout?: number;
   /** Prefix of every Redis key and channel; all nodes of one cluster use the same. Default 'snorky:'. */
   keyPrefix?: string;
+  /**
+   * Seconds after which a silent node counts as dead: a surviving node removes its Messaging names,
+   * Chat members and cursors (with the `left` / `cursorRemoved` notifications). Default 5.
+   */
+  nodeTimeout?: number;
+  /** Seconds between a node's heartbeats (and sweeps for dead nodes). Default 1. */
+  heartbeatInterval?: number;
 }
 
 /**
@@ -107,6 +114,29 @@ export interface SnorkyModuleOptions {
    * after it is cut. Default 10.
    */
   shutdownTimeout?: number;
+  /**
+   * Prometheus metrics in prom-client's default registry (README "Operating Snorky"). Default true;
+   * false stops per-frame and per-request counting and exports nothing.
+   */
+  metrics?: boolean;
+  /**
+   * `/health`, `/ready`, `/metrics` and `/admin` on the backend's own listener (needs `backend.port`).
+   * Default: on with those paths when the backend has its own listener; false: off.
+   */
+  operations?: OperationsOptions | false;
+}
+
+export interface OperationsOptions {
+  /** Liveness (200 while the listeners are up). Default '/health'; false: not served. */
+  health?: string | false;
+  /** Readiness (503 while the broker is unreachable or the node drains). Default '/ready'. */
+  ready?: string | false;
+  /** Prometheus text exposition of the default registry. Default '/metrics'. */
+  metrics?: string | false;
+  /** The live admin page, behind the API key (HTTP Basic, the key as password). Default '/admin'. */
+  admin?: string | false;
+  /** Seconds between two reports of this node's figures (admin page; through Redis in a cluster). Default 2. */
+  reportInterval?: number;
 }
 
 export const DEFAULT_MAX_FRAME_SIZE = 1024 * 1024;

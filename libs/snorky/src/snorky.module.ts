@@ -1,10 +1,15 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { Broker } from './broker/broker';
-import { brokerProvider } from './broker/broker.provider';
+import { brokerProvider, rosterProvider } from './broker/broker.provider';
+import { Roster } from './broker/roster';
 import { CommandPipeline } from './rpc/command-pipeline';
 import { ServiceExplorer } from './registry/service-explorer';
 import { SnorkyRegistries } from './registry/snorky-registries';
+import { SnorkyMetrics } from './metrics/snorky-metrics';
+import { SnorkyHealth } from './health/snorky-health';
+import { AdminFeed } from './operations/admin-feed';
+import { OperationsEndpoint } from './operations/operations-endpoint';
 import { SNORKY_ASYNC_OPTIONS_TYPE, SNORKY_OPTIONS, SnorkyConfigurableModule } from './snorky.module-definition';
 import { BackendEndpoint, SNORKY_BACKEND_PATH } from './transports/backend-endpoint';
 import { ConnectionAuthenticator } from './handshake/connection-authenticator';
@@ -23,6 +28,8 @@ import { DealerExplorer } from './services/datasync/dealer-explorer';
   imports: [DiscoveryModule],
   providers: [
     brokerProvider,
+    rosterProvider,
+    SnorkyMetrics,
     SnorkyRegistries,
     CommandPipeline,
     ServiceExplorer,
@@ -35,8 +42,11 @@ import { DealerExplorer } from './services/datasync/dealer-explorer';
     SockJsTransport,
     SnorkyWebSocketGateway,
     BackendEndpoint,
+    SnorkyHealth,
+    AdminFeed,
+    OperationsEndpoint,
   ],
-  exports: [Broker, SnorkyRegistries, EndpointListeners, SNORKY_OPTIONS, DataSyncPublisher],
+  exports: [Broker, Roster, SnorkyRegistries, EndpointListeners, SNORKY_OPTIONS, DataSyncPublisher, SnorkyMetrics, SnorkyHealth],
 })
 export class SnorkyModule extends SnorkyConfigurableModule {
   /** `backendPath` is still taken for apps written when it had to be given here; `backend.path` in the options is enough now. */

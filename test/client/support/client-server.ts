@@ -2,7 +2,7 @@ import type { INestApplication, ModuleMetadata, Provider } from '@nestjs/common'
 import { Test } from '@nestjs/testing';
 import type { AddressInfo, Server, Socket } from 'net';
 import WebSocket from 'ws';
-import { PubSubBackend, PubSubService, SnorkyModule } from '@snorky/nest';
+import { PubSubBackend, PubSubService, SnorkyModule, type FrontendEndpointOptions } from '@snorky/nest';
 import { Snorky, type ServiceClasses, type SignalLike, type SnorkyOptions } from '@snorky/client';
 import { TEST_API_KEY } from '../../support/snorky-app';
 import { CalcService } from './probe.service';
@@ -25,7 +25,7 @@ export interface ServerExtras {
   imports?: ModuleMetadata['imports'];
   controllers?: ModuleMetadata['controllers'];
   /** Extra frontend options, e.g. `{ sockjsPrefix: '/sockjs' }`. */
-  frontend?: { sockjsPrefix?: string };
+  frontend?: Pick<FrontendEndpointOptions, 'sockjsPrefix' | 'authenticator'>;
 }
 
 /**

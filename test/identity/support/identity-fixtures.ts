@@ -32,7 +32,7 @@ export class TestAuthenticator implements SnorkyAuthenticator {
   async authenticate(handshake: SnorkyHandshake): Promise<unknown> {
     this.seen.push(handshake);
     const delay = Number(handshake.query.delay ?? 0);
-    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay).unref());
     if (handshake.query.crash) throw new TypeError('authenticator bug');
     const header = handshake.headers['x-api-key'];
     const secret = handshake.cookies.session ?? (typeof header === 'string' ? header : undefined) ?? handshake.query.token;

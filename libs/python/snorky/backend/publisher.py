@@ -162,6 +162,18 @@ class DeltaPublisher(object):
             self._queue.clear()
             self._cond.notify_all()
 
+    def wait_idle(self, timeout):
+        """Wait until no batch is being sent (after ``close``: the one in flight gives up
+        at its next failure); True if so in time."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._busy:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(left)
+        return True
+
     def _ensure_thread(self):
         if self._thread is not None and self._pid == os.getpid() and self._thread.is_alive():
             return

@@ -120,7 +120,9 @@ module Snorky
     def reset_backend!
       @backend = nil
       publisher, @publisher = @publisher, nil
-      publisher&.close(0) # settings changed: a batch still retrying belongs to the old ones
+      # Settings changed: a batch still retrying belongs to the old ones, and must not reach the new Snorky.
+      publisher&.close(0)
+      publisher&.wait_idle(5)
     end
   end
 end

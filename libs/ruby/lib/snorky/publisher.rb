@@ -94,6 +94,20 @@ module Snorky
       end
     end
 
+    # Waits until no batch is being sent (after close: the one in flight gives up at its next failure).
+    def wait_idle(timeout)
+      deadline = monotonic + timeout
+      @mutex.synchronize do
+        while @busy
+          left = deadline - monotonic
+          return false if left <= 0
+
+          @changed.wait(@mutex, left)
+        end
+      end
+      true
+    end
+
     # Calls the sender until it succeeds, fails for good, or retry_for passed.
     # Returns true when delivered; never raises for a Snorky failure.
     def send_with_retry(batch_id, deltas)

@@ -3,6 +3,8 @@ import { SNORKY_OPTIONS } from '../snorky.module-definition';
 import { SnorkyModuleOptions } from '../snorky-options';
 import { Broker, LocalBroker } from './broker';
 import { RedisBroker } from './redis-broker';
+import { LocalRoster, Roster } from './roster';
+import { RedisRoster } from './redis-roster';
 
 /**
  * The broker engine is chosen by options alone: services get the same `Broker` either way.
@@ -24,5 +26,22 @@ export const brokerProvider: Provider = {
     });
     await broker.connect();
     return broker;
+  },
+};
+
+/** The roster follows the broker: in Redis when the broker is, sharing its command connection. */
+export const rosterProvider: Provider = {
+  provide: Roster,
+  inject: [Broker, SNORKY_OPTIONS],
+  useFactory: async (broker: Broker, options: SnorkyModuleOptions): Promise<Roster> => {
+    if (!(broker instanceof RedisBroker)) return new LocalRoster();
+    const { nodeTimeout, heartbeatInterval } = options.cluster ?? {};
+    const roster = new RedisRoster(broker.publisher, {
+      keyPrefix: broker.keyPrefix,
+      nodeTimeoutMs: nodeTimeout === undefined ? undefined : nodeTimeout * 1000,
+      heartbeatMs: heartbeatInterval === undefined ? undefined : heartbeatInterval * 1000,
+    });
+    await roster.start();
+    return roster;
   },
 };

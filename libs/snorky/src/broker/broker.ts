@@ -7,6 +7,13 @@ export type BroadcastHandler = (payload: unknown) => void;
 /** Told which topics' subscribers of this node may have missed publications (see `onTopicsLost`). */
 export type TopicsLostListener = (topics: string[]) => void;
 
+/** A frame, or how to build it when (and if) it is needed. */
+export type FrameSource = Frame | (() => Frame);
+
+export function frameOf(source: FrameSource): Frame {
+  return typeof source === 'function' ? source() : source;
+}
+
 /**
  * Makes a broadcast idempotent: the first broadcast with `key` goes out; any other with the same key
  * within `ttlMs` (on any node) is dropped. Checked and recorded in the same step as the broadcast,
@@ -55,6 +62,11 @@ export abstract class Broker {
   /** Whether operations can reach the shared engine right now (always, on a single node). */
   get available(): boolean {
     return true;
+  }
+
+  /** Times the connection to the shared engine came back after being lost (metrics). */
+  get reconnects(): number {
+    return 0;
   }
 
   /**
@@ -109,6 +121,11 @@ export abstract class Broker {
     this.deliverLocal(topic, frame);
   }
 
+  /** Topics this node's clients are subscribed to. */
+  subscribedTopics(): string[] {
+    return [...this.topics.keys()];
+  }
+
   /** The clients of this node subscribed to `topic`. */
   localSubscribers(topic: string): ReadonlySet<Client> {
     return this.topics.get(topic) ?? new Set();
@@ -119,8 +136,12 @@ export abstract class Broker {
     return this.topics.get(topic)?.size ?? 0;
   }
 
-  /** Delivers `frame` to every subscriber of `topic` on every node. Resolves once it is handed on. */
-  abstract publish(topic: string, frame: Frame): Promise<void>;
+  /**
+   * Delivers `frame` to every subscriber of `topic` on every node. Resolves once it is handed on.
+   * A function is called at most once, and only if the frame is needed: a publication nobody on
+   * a single node listens to is never serialized.
+   */
+  abstract publish(topic: string, frame: FrameSource): Promise<void>;
 
   /**
    * Sends `payload` to the `channel` handlers of every node, this one included. With `once`, resolves
@@ -252,9 +273,10 @@ export abstract class Broker {
   }
 
   /** Delivers to this node's subscribers. The frame is turned into bytes once, not once per recipient. */
-  protected deliverLocal(topic: string, frame: Frame): void {
+  protected deliverLocal(topic: string, source: FrameSource): void {
     const clients = this.topics.get(topic);
     if (!clients || clients.size === 0) return;
+    const frame = frameOf(source);
     const bytes = typeof frame === 'string' && clients.size > 1 ? Buffer.from(frame) : frame;
     for (const client of clients) client.send(bytes);
   }
@@ -275,7 +297,7 @@ export abstract class Broker {
 
 /** Single-node broker: publishing is local delivery. */
 export class LocalBroker extends Broker {
-  async publish(topic: string, frame: Frame): Promise<void> {
+  async publish(topic: string, frame: FrameSource): Promise<void> {
     this.deliverLocal(topic, frame);
   }
 

@@ -2,10 +2,11 @@ import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/c
 import { randomUUID } from 'crypto';
 import Redis, { RedisOptions } from 'ioredis';
 import type { Frame } from '../protocol/envelope';
-import { BroadcastOnce, Broker } from './broker';
+import { BroadcastOnce, Broker, frameOf, FrameSource } from './broker';
 import { BrokerUnavailableError } from './broker-unavailable.error';
 import { DEFAULT_JOURNAL_MAX_ENTRIES, JournalOptions, JournalPosition } from './journal';
 import { JournalCursor } from './journal-cursor';
+import { RateLimitedLog } from '../logging/rate-limited-log';
 import { JOURNAL_HEAD, JOURNAL_READ, JOURNALED_BROADCAST, ONCE_PUBLISH } from './redis-scripts';
 
 export interface RedisBrokerOptions {
@@ -72,6 +73,9 @@ export class RedisBroker extends Broker implements OnApplicationBootstrap, OnApp
    * yet written to it is gone. Reported (topicsLost) once they are subscribed again.
    */
   private readonly lostTopics = new Set<string>();
+  private up = false;
+  private reconnectCount = 0;
+  private readonly stateLog = new RateLimitedLog(this.logger, 'broker state changes');
 
   constructor(options: RedisBrokerOptions) {
     super();
@@ -104,6 +108,11 @@ export class RedisBroker extends Broker implements OnApplicationBootstrap, OnApp
       for (const topic of this.localTopics()) this.lostTopics.add(topic);
     });
     this.watchHealth();
+  }
+
+  /** Prefix of every key and channel of this cluster (other Redis users of the cluster share it). */
+  get keyPrefix(): string {
+    return this.prefix;
   }
 
   override get clustered(): boolean {
@@ -166,9 +175,9 @@ export class RedisBroker extends Broker implements OnApplicationBootstrap, OnApp
 
   // ---- fan-out ------------------------------------------------------------------------------
 
-  async publish(topic: string, frame: Frame): Promise<void> {
+  async publish(topic: string, frame: FrameSource): Promise<void> {
     try {
-      await this.publisher.publish(this.topicChannel(topic), frame);
+      await this.publisher.publish(this.topicChannel(topic), frameOf(frame));
     } catch (err) {
       throw this.unavailable(err);
     }
@@ -406,30 +415,43 @@ export class RedisBroker extends Broker implements OnApplicationBootstrap, OnApp
     );
   }
 
+  /**
+   * One log line per broker state change (up: both connections ready; down: either lost), through a
+   * rate limit so a flapping network cannot flood the log; errors at most once per 10 s while down.
+   */
   private watchHealth(): void {
+    const ready = { publisher: false, subscriber: false };
+    let lastErrorLog = 0;
     for (const [name, connection] of [
       ['publisher', this.publisher],
       ['subscriber', this.subscriber],
     ] as const) {
-      let up = false;
-      let everUp = false;
-      let lastErrorLog = 0;
       connection.on('ready', () => {
-        if (everUp && !up) this.logger.log(`${name} connection to Redis is back`);
-        up = everUp = true;
-        this.wasReady = true;
+        ready[name] = true;
+        if (ready.publisher && ready.subscriber && !this.up) this.stateChanged(true, `${name} connection ready`);
       });
       connection.on('close', () => {
-        if (up && !this.closing) this.logger.warn(`${name} connection to Redis lost; reconnecting`);
-        up = false;
+        ready[name] = false;
+        if (this.up && !this.closing) this.stateChanged(false, `${name} connection lost; reconnecting`);
       });
-      // One line per 10 s at most while Redis stays away; an 'error' listener also keeps ioredis quiet.
+      // An 'error' listener also keeps ioredis from printing its own lines.
       connection.on('error', (err: Error) => {
         if (this.closing || Date.now() - lastErrorLog < 10_000) return;
         lastErrorLog = Date.now();
         if (this.wasReady) this.logger.warn(`${name}: ${err.message}`);
       });
     }
+  }
+
+  private stateChanged(up: boolean, why: string): void {
+    this.up = up;
+    if (up && this.wasReady) this.reconnectCount++;
+    if (this.wasReady) this.stateLog.log(`broker state: ${up ? 'up' : 'down'} (Redis at ${redactRedisUrl(this.url)}: ${why})`);
+    this.wasReady ||= up;
+  }
+
+  override get reconnects(): number {
+    return this.reconnectCount;
   }
 
   private whenReady(connection: Redis): Promise<void> {

@@ -38,5 +38,14 @@ let nextClientNumber = 0;
 
 /** Process-unique client ids; the pid keeps them distinct across the nodes of a cluster on one host. */
 export function newClientId(prefix: string): string {
-  return `${prefix}-${process.pid}-${++nextClientNumber}`;
+  return clientIdOf(prefix, newClientNumber());
+}
+
+/** A number to make the id from later (a connection that holds a number, not a string, is smaller). */
+export function newClientNumber(): number {
+  return ++nextClientNumber;
+}
+
+export function clientIdOf(prefix: string, number: number): string {
+  return `${prefix}-${process.pid}-${number}`;
 }

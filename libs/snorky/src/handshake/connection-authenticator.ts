@@ -1,5 +1,6 @@
-import { HttpException, Inject, Injectable, Logger, OnModuleInit, Type } from '@nestjs/common';
+import { HttpException, Inject, Injectable, Logger, OnModuleInit, Type, Optional } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
+import { SnorkyMetrics } from '../metrics/snorky-metrics';
 import { RateLimitedLog } from '../logging/rate-limited-log';
 import { SNORKY_OPTIONS } from '../snorky.module-definition';
 import type { SnorkyModuleOptions } from '../snorky-options';
@@ -26,6 +27,7 @@ export class ConnectionAuthenticator implements OnModuleInit {
   constructor(
     @Inject(SNORKY_OPTIONS) private readonly options: SnorkyModuleOptions,
     private readonly moduleRef: ModuleRef,
+    @Optional() private readonly metrics?: SnorkyMetrics,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -51,6 +53,7 @@ export class ConnectionAuthenticator implements OnModuleInit {
       return { accepted: true, identity: identity ?? undefined };
     } catch (err) {
       const who = handshake.remoteAddress ?? 'unknown address';
+      this.metrics?.countRefusal('authenticator');
       // An HttpException (UnauthorizedException, ForbiddenException) is a decision; anything else may be a bug.
       if (err instanceof HttpException) this.refusals.warn(`refused a connection from ${who}: ${err.message}`);
       else this.refusals.warn(`refused a connection from ${who}: the authenticator failed`, err instanceof Error ? err.stack : String(err));

@@ -1,4 +1,4 @@
-/** Error texts the server produces by itself (PROTOCOL §2–§4). Clients match on them: never reword. */
+/** Error texts the server produces by itself (PROTOCOL §2–§4, §8–§10). Clients match on them: never reword. */
 export const ErrorText = {
   UnknownCommand: 'Unknown command',
   InvalidParams: 'Invalid params',
@@ -15,4 +15,18 @@ export const ErrorText = {
   TooManySubscriptions: 'Too many subscriptions',
   /** A connection sends requests faster than its rate limit (PROTOCOL §11). */
   TooManyRequests: 'Too many requests',
+  // Messaging (§8)
+  NameAlreadyRegistered: 'Name already registered',
+  NameNotAllowed: 'Name not allowed',
+  UnknownParticipant: 'Unknown participant',
+  InvalidParticipant: 'Invalid participant',
+  InvalidSender: 'Invalid sender',
+  UnknownDestination: 'Unknown destination',
+  // Chat and Cursors (§9, §10)
+  NotAuthenticated: 'Not authenticated',
+  AlreadyJoined: 'Already joined',
+  NotJoined: 'Not joined',
+  ReusedHandle: 'Reused handle',
+  TooManyCursors: 'Too many cursors',
+  NoSuchCursor: 'No such cursor',
 } as const;

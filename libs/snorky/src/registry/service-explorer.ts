@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { Broker } from '../broker/broker';
+import { Roster } from '../broker/roster';
+import { SnorkyMetrics } from '../metrics/snorky-metrics';
 import { CommandPipeline } from '../rpc/command-pipeline';
 import { SNORKY_SERVICE_METADATA, SnorkyServiceMetadata } from '../rpc/metadata';
 import { RpcService } from '../rpc/rpc.service';
@@ -13,7 +15,7 @@ import { resolveLimits } from '../limits/resolved-limits';
 
 /**
  * Discovery, not registration by hand: finds every provider whose class carries `@SnorkyService`,
- * attaches it (name, registry, broker), builds its command table through the Nest pipeline and
+ * attaches it (name, registry, broker, roster), builds its command table through the Nest pipeline and
  * registers it in its registry — all at module init, so a mistake fails start-up, not the first message.
  */
 @Injectable()
@@ -24,8 +26,10 @@ export class ServiceExplorer implements OnModuleInit {
     private readonly discovery: DiscoveryService,
     private readonly registries: SnorkyRegistries,
     private readonly broker: Broker,
+    private readonly roster: Roster,
     private readonly pipeline: CommandPipeline,
     @Inject(SNORKY_OPTIONS) private readonly options: SnorkyModuleOptions,
+    private readonly metrics: SnorkyMetrics,
   ) {}
 
   onModuleInit(): void {
@@ -34,7 +38,7 @@ export class ServiceExplorer implements OnModuleInit {
       if (!(instance instanceof Service)) {
         throw new Error(`${instance.constructor.name} has @SnorkyService but extends neither Service nor RpcService`);
       }
-      instance.attach({ name: instance.name ?? metadata.name, registry: instance.registry ?? metadata.registry, broker: this.broker, limits });
+      instance.attach({ name: instance.name ?? metadata.name, registry: instance.registry ?? metadata.registry, broker: this.broker, roster: this.roster, limits, metrics: this.metrics });
       if (instance instanceof RpcService) instance.prepareCommands(this.pipeline.factoryFor(moduleKey));
       this.registries.of(instance.registry).register(instance);
       this.logger.log(`${instance.registry} service "${instance.name}" (${instance.constructor.name})`);

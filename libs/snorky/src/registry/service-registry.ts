@@ -6,8 +6,10 @@ import { RequestRate } from '../limits/request-rate';
 import type { RegistrySide } from '../rpc/metadata';
 import type { Service } from '../rpc/service';
 import { DEFAULT_MAX_JSON_DEPTH } from '../protocol/json-value';
+import type { DropReason } from '../metrics/node-stats';
+import type { SnorkyMetrics } from '../metrics/snorky-metrics';
 import { dropFrame } from './drop-frame';
-import { failureLog } from './rate-limited-log';
+import { failureLog } from '../logging/failure-log';
 
 /**
  * The services of one side (frontend or backend), by name. Transports hand it raw frames;
@@ -25,6 +27,8 @@ export class ServiceRegistry {
     readonly maxJsonDepth: number = DEFAULT_MAX_JSON_DEPTH,
     /** Requests per second and burst of one connection; undefined = no rate limit. */
     private readonly rateLimit?: { perSecond: number; burst: number },
+    /** Counts dropped frames by reason (the node's recorder). */
+    private readonly metrics?: SnorkyMetrics,
   ) {}
 
   register(service: Service): void {
@@ -45,11 +49,11 @@ export class ServiceRegistry {
   /** Routes one raw frame. Never throws; a rejected command is logged, never propagated to the transport. */
   dispatch(client: Client, raw: string | Buffer): void {
     const size = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.length;
-    if (size > this.maxFrameSize) return this.drop(client, `frame of ${size} bytes exceeds maxFrameSize ${this.maxFrameSize}`);
+    if (size > this.maxFrameSize) return this.drop(client, 'too_large', `frame of ${size} bytes exceeds maxFrameSize ${this.maxFrameSize}`);
     const verdict = this.rateOf(client)?.take() ?? 'admit';
     if (verdict === 'close') {
       // Checked before parsing: a flood costs nothing more once the connection is condemned.
-      this.drop(client, 'went on flooding after being refused (Too many requests); connection closed');
+      this.drop(client, 'rate_limit', 'went on flooding after being refused (Too many requests); connection closed');
       return client.close?.(1008, ErrorText.TooManyRequests);
     }
     this.route(client, parseEnvelope(raw, this.maxJsonDepth), verdict === 'refuse');
@@ -71,10 +75,10 @@ export class ServiceRegistry {
   }
 
   private route(client: Client, parsed: EnvelopeParseResult, overRate = false): void {
-    if (!parsed.ok) return this.drop(client, parsed.reason);
+    if (!parsed.ok) return this.drop(client, 'invalid_envelope', parsed.reason);
     const { service: name, message }: Envelope = parsed.envelope;
     const service = this.services.get(name);
-    if (!service) return this.drop(client, `unknown service ${JSON.stringify(name)}`);
+    if (!service) return this.drop(client, 'unknown_service', `unknown service ${JSON.stringify(name)}`);
     if (overRate) return this.guard(service, () => service.refuseMessageFrom(client, message, ErrorText.TooManyRequests));
     try {
       const pending = service.processMessageFrom(client, message);
@@ -93,8 +97,8 @@ export class ServiceRegistry {
     for (const service of this.services.values()) this.guard(service, () => service.clientDisconnected(client));
   }
 
-  private drop(client: Client, reason: string): void {
-    dropFrame(`${this.side} registry`, reason, client);
+  private drop(client: Client, kind: DropReason, reason: string): void {
+    dropFrame(`${this.side} registry`, kind, reason, client, this.metrics);
   }
 
   private guard(service: Service, fn: () => void): void {

@@ -1,7 +1,7 @@
 import { BadRequestException, ForbiddenException, UnauthorizedException } from '@nestjs/common';
 import { BrokerUnavailableError } from '../broker/broker-unavailable.error';
 import { ErrorText } from '../protocol/error-text';
-import { failureLog } from '../registry/rate-limited-log';
+import { failureLog } from '../logging/failure-log';
 import { InvalidParamsError } from './params-binder';
 import { RpcError } from './rpc-error';
 import type { RpcRequest } from './rpc-request';

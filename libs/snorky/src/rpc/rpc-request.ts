@@ -3,12 +3,15 @@ import type { Client } from '../client/client';
 import { encodeEnvelope } from '../protocol/envelope';
 import { ErrorText } from '../protocol/error-text';
 import { CallId, errorMessage, responseMessage } from '../protocol/rpc-message';
+import { OUTCOME, OutcomeIndex } from '../metrics/node-stats';
 
 const logger = new Logger('RpcRequest');
 
 /** One RPC call. Resolved exactly once; a second attempt is logged as a server bug and sends nothing. */
 export class RpcRequest<P = Record<string, unknown>> {
   private resolvedWith: 'reply' | 'error' | undefined;
+  /** How it was answered, for `snorky_rpc_requests_total{outcome}` (ok until told otherwise). */
+  private answered: OutcomeIndex = OUTCOME.ok;
 
   constructor(
     readonly client: Client,
@@ -27,12 +30,19 @@ export class RpcRequest<P = Record<string, unknown>> {
   }
 
   error(text: string): void {
-    if (this.markResolved('error')) this.client.send(encodeEnvelope(this.service, errorMessage(this.callId, text)));
+    if (!this.markResolved('error')) return;
+    this.answered = text === ErrorText.InvalidParams ? OUTCOME.invalid_params : text === ErrorText.InternalError ? OUTCOME.internal_error : OUTCOME.error;
+    this.client.send(encodeEnvelope(this.service, errorMessage(this.callId, text)));
+  }
+
+  get outcome(): OutcomeIndex {
+    return this.answered;
   }
 
   /** The command needed the cluster's Redis and it is unreachable (see Client.serviceUnavailable). */
   unavailable(reason: string): void {
     if (!this.markResolved('error')) return;
+    this.answered = OUTCOME.unavailable;
     if (this.client.serviceUnavailable) this.client.serviceUnavailable(reason);
     else this.client.send(encodeEnvelope(this.service, errorMessage(this.callId, ErrorText.ServiceUnavailable)));
   }

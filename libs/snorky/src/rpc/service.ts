@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { Broker } from '../broker/broker';
+import { LocalRoster, type Roster } from '../broker/roster';
 import type { Client } from '../client/client';
+import { SnorkyMetrics } from '../metrics/snorky-metrics';
 import { encodeEnvelope } from '../protocol/envelope';
 import type { RegistrySide } from './metadata';
 import { DEFAULT_LIMITS, ResolvedLimits } from '../limits/resolved-limits';
@@ -10,6 +12,10 @@ export interface ServiceContext {
   name: string;
   registry: RegistrySide;
   broker: Broker;
+  /** Cluster-wide holds (names, members, cursors); absent when attached by hand: a fresh in-memory one. */
+  roster?: Roster;
+  /** The node's recorder; absent when a service is attached by hand (unit tests). */
+  metrics?: SnorkyMetrics;
   /** The node's resolved limits (subscriptions per connection, channel size...). */
   limits: ResolvedLimits;
 }
@@ -23,6 +29,9 @@ export abstract class Service {
   name: string;
   registry: RegistrySide;
   broker: Broker;
+  roster: Roster;
+  /** Where the service reports its figures (subscriptions, publications, commands). */
+  metrics: SnorkyMetrics;
   /** The node's resolved limits (PROTOCOL §11); the defaults until attached. */
   limits: ResolvedLimits = DEFAULT_LIMITS;
   protected logger = new Logger(this.constructor.name);
@@ -32,6 +41,8 @@ export abstract class Service {
     this.name = context.name;
     this.registry = context.registry;
     this.broker = context.broker;
+    this.roster = context.roster ?? new LocalRoster();
+    this.metrics = context.metrics ?? SnorkyMetrics.detached();
     this.limits = context.limits;
     this.logger = new Logger(`${this.constructor.name}(${context.name})`);
     this.onAttach();

@@ -16,12 +16,21 @@ export class ApiKeys {
     this.keys = keys.map(digest);
   }
 
+  get empty(): boolean {
+    return this.keys.length === 0;
+  }
+
   /** Why the header is refused, or undefined when it is one of the keys. */
   refusal(header: string | string[] | undefined): string | undefined {
     if (typeof header !== 'string' || header.length === 0) return 'Missing X-Backend-Key';
-    const given = digest(header);
+    return this.matches(header) ? undefined : 'Wrong X-Backend-Key';
+  }
+
+  /** Whether `given` is one of the keys (also the admin page's HTTP Basic password). */
+  matches(given: string): boolean {
+    const digested = digest(given);
     let match = false;
-    for (const key of this.keys) match = timingSafeEqual(given, key) || match;
-    return match ? undefined : 'Wrong X-Backend-Key';
+    for (const key of this.keys) match = timingSafeEqual(digested, key) || match;
+    return match;
   }
 }

@@ -9,6 +9,9 @@ import { BackendHttpHandler } from './backend-http';
 import { DrainState } from './drain-state';
 import { EndpointListeners, notFound } from './endpoint-listeners';
 import { interceptServerEvent } from './intercept-requests';
+import { SnorkyMetrics } from '../metrics/snorky-metrics';
+import { operationsServed } from '../operations/admin-feed';
+import { OperationsEndpoint } from '../operations/operations-endpoint';
 
 export const DEFAULT_BACKEND_PATH = '/backend';
 
@@ -28,6 +31,8 @@ export class BackendEndpoint implements OnApplicationBootstrap {
     private readonly adapterHost: HttpAdapterHost,
     private readonly listeners: EndpointListeners,
     private readonly drain: DrainState,
+    private readonly metrics: SnorkyMetrics,
+    private readonly operations: OperationsEndpoint,
     @Optional() @Inject(SNORKY_BACKEND_PATH) private readonly asyncPath?: string,
   ) {}
 
@@ -36,11 +41,15 @@ export class BackendEndpoint implements OnApplicationBootstrap {
     // Without a key nothing could ever be executed: no endpoint at all (404), as with backend: false.
     if (!backend || !backend.apiKeys?.length) return;
     const path = backend.path ?? this.asyncPath ?? DEFAULT_BACKEND_PATH;
-    const handler = new BackendHttpHandler(path, backend.apiKeys, this.registries.backend, this.options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE, this.drain);
+    const handler = new BackendHttpHandler(path, backend.apiKeys, this.registries.backend, this.options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE, this.drain, this.metrics);
     if (backend.port !== undefined) {
-      await this.listeners.open('backend', backend.port, backend.host ?? '127.0.0.1', (req, res) =>
-        handler.matches(req) ? handler.handle(req, res) : notFound(res),
-      );
+      // The operator's endpoints (/health, /ready, /metrics, /admin) answer first on the private listener.
+      const operations = operationsServed(this.options) ? this.operations : undefined;
+      await this.listeners.open('backend', backend.port, backend.host ?? '127.0.0.1', (req, res) => {
+        if (operations?.handle(req, res)) return;
+        if (handler.matches(req)) handler.handle(req, res);
+        else notFound(res);
+      });
       return;
     }
     const server: Server | undefined = this.adapterHost.httpAdapter?.getHttpServer();

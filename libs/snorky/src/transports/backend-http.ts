@@ -1,9 +1,11 @@
-import { HttpException } from '@nestjs/common';
+import { HttpException, PayloadTooLargeException } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'http';
 import type { ServiceRegistry } from '../registry/service-registry';
 import { ApiKeys } from './api-keys';
 import { BackendRequestClient } from './backend-request-client';
 import type { DrainState } from './drain-state';
+import type { TransportStats } from '../metrics/node-stats';
+import type { SnorkyMetrics } from '../metrics/snorky-metrics';
 import { readJsonBody } from './read-body';
 
 /** How long a backend request waits for its service's reply before answering 504. */
@@ -27,6 +29,8 @@ const STATUS_TEXT: Record<number, string> = {
  */
 export class BackendHttpHandler {
   private readonly keys: ApiKeys;
+  /** Frame counters (undefined when metrics are off). */
+  private readonly counters: TransportStats | undefined;
 
   constructor(
     readonly path: string,
@@ -35,8 +39,10 @@ export class BackendHttpHandler {
     private readonly maxFrameSize: number,
     /** Draining: requests arriving answer 503; the ones in flight are counted so the drain can wait for them. */
     private readonly drain?: DrainState,
+    private readonly metrics?: SnorkyMetrics,
   ) {
     this.keys = new ApiKeys(apiKeys);
+    this.counters = metrics?.frameCounters('backend');
   }
 
   /** Is this request for the backend endpoint (whatever its method)? */
@@ -66,7 +72,14 @@ export class BackendHttpHandler {
       return sendError(res, 401, refusal);
     }
     if (this.drain?.draining) return shuttingDown(req, res);
-    const body = await readJsonBody(req, this.maxFrameSize, this.registry.maxJsonDepth);
+    if (this.counters !== undefined) this.counters.framesReceived++;
+    let body: unknown;
+    try {
+      body = await readJsonBody(req, this.maxFrameSize, this.registry.maxJsonDepth);
+    } catch (err) {
+      this.metrics?.frameDropped(err instanceof PayloadTooLargeException ? 'too_large' : 'invalid_envelope');
+      throw err;
+    }
     // A request whose body arrived during the drain is a new request too.
     if (this.drain?.draining) return shuttingDown(req, res);
     const done = this.drain?.track();
@@ -79,6 +92,7 @@ export class BackendHttpHandler {
       if (outcome === 'timeout') return sendError(res, 504, 'The service did not reply in time');
       if ('dropped' in outcome) return sendError(res, 400, `Request dropped: ${outcome.dropped}`);
       if ('unavailable' in outcome) return sendError(res, 503, `Service unavailable: ${outcome.unavailable}`);
+      if (this.counters !== undefined) this.counters.framesSent++;
       send(res, 200, outcome.frame);
     } finally {
       clearTimeout(timer);

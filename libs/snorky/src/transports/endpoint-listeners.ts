@@ -50,6 +50,11 @@ export class EndpointListeners implements OnApplicationShutdown {
     return address && typeof address === 'object' ? address.port : undefined;
   }
 
+  /** Whether the endpoint has its own listener and it accepts connections now. */
+  listening(name: EndpointName): boolean {
+    return this.servers.get(name)?.listening ?? false;
+  }
+
   /** Stops accepting connections (the drain); open ones go on until `onApplicationShutdown`. */
   stopAccepting(): void {
     for (const server of this.servers.values()) if (server.listening) server.close();

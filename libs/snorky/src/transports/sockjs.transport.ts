@@ -5,6 +5,8 @@ import * as sockjs from 'sockjs';
 import { Client, newClientId, TransportKind } from '../client/client';
 import type { Frame } from '../protocol/envelope';
 import { SnorkyRegistries } from '../registry/snorky-registries';
+import type { TransportStats } from '../metrics/node-stats';
+import { SnorkyMetrics } from '../metrics/snorky-metrics';
 import { interceptServerEvent } from './intercept-requests';
 import { ConnectionAuthenticator } from '../handshake/connection-authenticator';
 import { SNORKY_OPTIONS } from '../snorky.module-definition';
@@ -20,10 +22,12 @@ class SockJsClient implements Client {
   constructor(
     private readonly connection: sockjs.Connection,
     readonly remoteAddress: string | undefined,
+    private readonly counters: TransportStats | undefined,
   ) {}
 
   send(frame: Frame): void {
     this.connection.write(typeof frame === 'string' ? frame : frame.toString('utf8'));
+    if (this.counters !== undefined) this.counters.framesSent++;
   }
 
   close(code: number, reason: string): void {
@@ -60,6 +64,7 @@ export class SockJsTransport {
     private readonly registries: SnorkyRegistries,
     private readonly authenticator: ConnectionAuthenticator,
     @Inject(SNORKY_OPTIONS) private readonly options: SnorkyModuleOptions,
+    private readonly metrics: SnorkyMetrics,
   ) {}
 
   get connectionCount(): number {
@@ -79,13 +84,16 @@ export class SockJsTransport {
     sockjsServer.on('connection', (connection) => {
       if (!connection) return;
       const refusal = options.refusal();
-      if (refusal) return closeSession(connection, 1013, refusal);
+      if (refusal) {
+        this.metrics.connectionRefused(refusal === 'Shutting down' ? 'draining' : 'limit', `${refusal} (sockjs, ${connection.remoteAddress ?? 'unknown'})`);
+        return closeSession(connection, 1013, refusal);
+      }
       if (this.authenticator.enabled) void this.authenticateThenOpen(connection);
       else this.open(connection, undefined, []);
     });
     sockjsServer.installHandlers(server, { prefix });
     if (this.authenticator.enabled) this.handshakes.install(server, prefix);
-    screenRequests(server, prefix, options.allowedOrigins, maxBodyBytes);
+    screenRequests(server, prefix, options.allowedOrigins, maxBodyBytes, this.metrics);
   }
 
   /** Closes every session (the drain): the close frame goes out after the messages queued for it. */
@@ -94,13 +102,20 @@ export class SockJsTransport {
   }
 
   private open(connection: sockjs.Connection, identity: unknown, held: string[]): void {
-    const client = new SockJsClient(connection, connection.remoteAddress);
+    const counters = this.metrics.frameCounters('sockjs');
+    const connections = this.metrics.transport('sockjs');
+    const client = new SockJsClient(connection, connection.remoteAddress, counters);
     client.identity = identity;
     const registry = this.registries.frontend;
     this.clients.add(client);
-    connection.on('data', (data: string) => registry.dispatch(client, data));
+    connections.opened();
+    connection.on('data', (data: string) => {
+      if (counters !== undefined) counters.framesReceived++;
+      registry.dispatch(client, data);
+    });
     connection.on('close', () => {
       this.clients.delete(client);
+      connections.closed();
       registry.clientDisconnected(client);
     });
     registry.clientConnected(client);
@@ -124,7 +139,7 @@ export class SockJsTransport {
  * - a body over `maxBodyBytes` gets 413 and its connection is closed, having buffered at most one chunk
  *   more than the limit.
  */
-function screenRequests(server: Server, prefix: string, allowed: string[] | undefined, maxBodyBytes: number): void {
+function screenRequests(server: Server, prefix: string, allowed: string[] | undefined, maxBodyBytes: number, metrics: SnorkyMetrics): void {
   const ours = (req: IncomingMessage) => {
     const path = (req.url ?? '').split('?')[0];
     return path === prefix || path.startsWith(`${prefix}/`);
@@ -133,6 +148,7 @@ function screenRequests(server: Server, prefix: string, allowed: string[] | unde
   interceptServerEvent(server, 'request', (req: IncomingMessage, res: ServerResponse) => {
     if (!ours(req)) return false;
     if (refused(req)) {
+      metrics.connectionRefused('origin', `origin ${JSON.stringify(req.headers.origin)} not allowed (sockjs, ${req.socket.remoteAddress ?? 'unknown'})`);
       res.writeHead(403, { 'Content-Type': 'text/plain' }).end('Origin not allowed');
       return true;
     }
@@ -140,6 +156,7 @@ function screenRequests(server: Server, prefix: string, allowed: string[] | unde
   });
   interceptServerEvent(server, 'upgrade', (req: IncomingMessage, socket: Duplex) => {
     if (!ours(req) || !refused(req)) return false;
+    metrics.connectionRefused('origin', `origin ${JSON.stringify(req.headers.origin)} not allowed (sockjs, ${req.socket.remoteAddress ?? 'unknown'})`);
     socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
     return true;
   });

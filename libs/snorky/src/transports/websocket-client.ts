@@ -1,12 +1,56 @@
 import type { Socket } from 'net';
 import type { WebSocket } from 'ws';
-import { Client, newClientId, TransportKind } from '../client/client';
+import { Client, clientIdOf, newClientNumber, TransportKind } from '../client/client';
+import type { TransportStats } from '../metrics/node-stats';
 import type { Frame } from '../protocol/envelope';
 import { FrameProgress } from '../limits/frame-progress';
 
 const TEXT = { binary: false };
 /** How long a client told to close may take to answer before its socket is cut. */
 const CLOSE_GRACE_MS = 1000;
+const CLIENT = Symbol('snorky.websocketClient');
+
+/**
+ * What every WebSocket client of one gateway shares: one object, and the socket listeners below are
+ * shared functions, so an idle connection costs no closure of its own (bench:connections).
+ */
+export interface WebSocketTransport {
+  readonly maxBufferedBytes: number;
+  /** Ms a frame or fragmented message may stay unfinished (PROTOCOL §11); 0 = no limit. */
+  readonly frameTimeoutMs: number;
+  /** Frame counters; undefined when metrics are off. */
+  readonly counters: TransportStats | undefined;
+  received(client: WebSocketClient, data: Buffer, isBinary: boolean): void;
+  closed(client: WebSocketClient): void;
+  stalled(client: WebSocketClient): void;
+  failed(client: WebSocketClient, err: Error): void;
+}
+
+type Tagged<T> = T & { [CLIENT]: WebSocketClient };
+
+function onPong(this: Tagged<WebSocket>): void {
+  this[CLIENT].alive = true;
+}
+
+function onMessage(this: Tagged<WebSocket>, data: Buffer, isBinary: boolean): void {
+  const client = this[CLIENT];
+  client.transportOf.received(client, data, isBinary);
+}
+
+function onClose(this: Tagged<WebSocket>): void {
+  const client = this[CLIENT];
+  client.closed();
+  client.transportOf.closed(client);
+}
+
+function onError(this: Tagged<WebSocket>, err: Error): void {
+  const client = this[CLIENT];
+  client.transportOf.failed(client, err);
+}
+
+function onTcpData(this: Tagged<Socket>, chunk: Buffer): void {
+  this[CLIENT].watchFrames(chunk);
+}
 
 function flush(client: WebSocketClient): void {
   client.flushScheduled = false;
@@ -20,12 +64,12 @@ function flush(client: WebSocketClient): void {
  * costs one syscall per recipient instead of one per frame, and a lone frame waits for nothing.
  */
 export class WebSocketClient implements Client {
-  readonly id = newClientId('ws');
-  readonly transport: TransportKind = 'websocket';
+  private readonly number = newClientNumber();
   identity?: unknown;
   alive = true;
   flushScheduled = false;
-  private readonly progress = new FrameProgress();
+  /** Only while a frame is unfinished: an idle connection holds no parser state. */
+  private progress?: FrameProgress;
   private frameTimer?: NodeJS.Timeout;
   private closeTimer?: NodeJS.Timeout;
 
@@ -33,19 +77,41 @@ export class WebSocketClient implements Client {
     readonly socket: WebSocket,
     /** The TCP socket under `socket` (the upgraded request's). */
     readonly tcp: Socket,
-    readonly remoteAddress: string | undefined,
-    private readonly maxBufferedBytes: number,
-    private readonly onStalled: (client: WebSocketClient) => void,
-    /** Ms a frame or fragmented message may stay unfinished (PROTOCOL §11); 0 = no limit. */
-    private readonly frameTimeoutMs = 0,
+    readonly transportOf: WebSocketTransport,
   ) {
-    if (frameTimeoutMs > 0) tcp.on('data', (chunk: Buffer) => this.watchFrames(chunk));
+    const tagged = socket as Tagged<WebSocket>;
+    tagged[CLIENT] = this;
+    tagged.on('pong', onPong as (this: WebSocket) => void);
+    tagged.on('message', onMessage as (this: WebSocket, data: Buffer, isBinary: boolean) => void);
+    tagged.on('close', onClose as (this: WebSocket) => void);
+    tagged.on('error', onError as (this: WebSocket, err: Error) => void);
+    if (transportOf.frameTimeoutMs > 0) {
+      (tcp as Tagged<Socket>)[CLIENT] = this;
+      tcp.on('data', onTcpData as (this: Socket, chunk: Buffer) => void);
+    }
   }
 
-  /** Sends a close frame (after what is queued); a client that does not answer in a second is cut. */
-  close(code: number, reason: string): void {
+  /** Made when asked (logs): 10 000 idle connections need no 10 000 id strings. */
+  get id(): string {
+    return clientIdOf('ws', this.number);
+  }
+
+  get transport(): TransportKind {
+    return 'websocket';
+  }
+
+  /** Read when needed (logs): asking at connect time would keep a peer-name object per connection. */
+  get remoteAddress(): string | undefined {
+    return this.tcp.remoteAddress;
+  }
+
+  /**
+   * Sends a close frame (after what is queued); a client that has not answered after `graceMs` (it may
+   * still be reading its queue) is cut.
+   */
+  close(code: number, reason: string, graceMs = CLOSE_GRACE_MS): void {
     if (this.socket.readyState === this.socket.OPEN) this.socket.close(code, reason);
-    this.closeTimer ??= setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS);
+    this.closeTimer ??= setTimeout(() => this.socket.terminate(), graceMs);
   }
 
   /** The socket closed: nothing of this client may keep a timer alive. */
@@ -55,15 +121,21 @@ export class WebSocketClient implements Client {
   }
 
   /** One timer at a time, armed while a frame is unfinished; it re-arms for the frame then in progress. */
-  private watchFrames(chunk: Buffer): void {
-    this.progress.feed(chunk);
-    if (this.progress.unfinishedSince !== undefined && !this.frameTimer) this.armFrameTimer();
+  watchFrames(chunk: Buffer): void {
+    const progress = (this.progress ??= new FrameProgress());
+    progress.feed(chunk);
+    if (progress.unfinishedSince === undefined) {
+      // Between messages with no header begun: nothing to remember until the next bytes.
+      this.progress = undefined;
+      return;
+    }
+    if (!this.frameTimer) this.armFrameTimer();
   }
 
   private armFrameTimer(): void {
-    const since = this.progress.unfinishedSince;
+    const since = this.progress?.unfinishedSince;
     if (since === undefined) return void (this.frameTimer = undefined);
-    const left = since + this.frameTimeoutMs - Date.now();
+    const left = since + this.transportOf.frameTimeoutMs - Date.now();
     if (left <= 0) {
       this.frameTimer = undefined;
       return this.close(1008, 'Frame timeout');
@@ -79,7 +151,9 @@ export class WebSocketClient implements Client {
       process.nextTick(flush, this);
     }
     this.socket.send(frame, TEXT);
+    const shared = this.transportOf;
+    if (shared.counters !== undefined) shared.counters.framesSent++;
     // A client that stopped reading would make the server hold everything sent to it.
-    if (this.socket.bufferedAmount > this.maxBufferedBytes) this.onStalled(this);
+    if (this.socket.bufferedAmount > shared.maxBufferedBytes) shared.stalled(this);
   }
 }

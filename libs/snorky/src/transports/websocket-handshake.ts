@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'http';
 import { handshakeOfRequest } from '../handshake/handshake-of-request';
 import type { ConnectionAuthenticator } from '../handshake/connection-authenticator';
+import type { SnorkyMetrics } from '../metrics/snorky-metrics';
 
 type VerifyDone = (ok: boolean, code?: number, message?: string) => void;
 type VerifyClient = (info: { origin: string; req: IncomingMessage }, done: VerifyDone) => void;
@@ -16,6 +17,7 @@ export class WebSocketHandshake {
   constructor(
     private readonly allowedOrigins: string[] | undefined,
     private readonly authenticator: ConnectionAuthenticator,
+    private readonly metrics?: SnorkyMetrics,
   ) {}
 
   /** ws's `verifyClient`; undefined when there is nothing to check (ws then skips the hook). */
@@ -30,7 +32,10 @@ export class WebSocketHandshake {
   }
 
   private verify(info: { origin: string; req: IncomingMessage }, done: VerifyDone): void {
-    if (this.allowedOrigins && !this.allowedOrigins.includes(info.origin)) return done(false, 403, 'Origin not allowed');
+    if (this.allowedOrigins && !this.allowedOrigins.includes(info.origin)) {
+      this.metrics?.connectionRefused('origin', `origin ${JSON.stringify(info.origin)} not allowed (websocket, ${info.req.socket.remoteAddress ?? 'unknown'})`);
+      return done(false, 403, 'Origin not allowed');
+    }
     if (!this.authenticator.enabled) return done(true);
     void this.authenticator.authenticate(handshakeOfRequest(info.req)).then((result) => {
       if (!result.accepted) return done(false, 401, 'Unauthorized');

@@ -13,7 +13,9 @@ import { type ResolvedLimits, resolveLimits } from '../limits/resolved-limits';
 import { DrainState } from './drain-state';
 import { EndpointListeners, notFound } from './endpoint-listeners';
 import { SockJsTransport } from './sockjs.transport';
-import { WebSocketClient } from './websocket-client';
+import { WebSocketClient, WebSocketTransport } from './websocket-client';
+import type { TransportStats } from '../metrics/node-stats';
+import { SnorkyMetrics } from '../metrics/snorky-metrics';
 import { WebSocketHandshake } from './websocket-handshake';
 import { ConnectionAuthenticator } from '../handshake/connection-authenticator';
 
@@ -41,6 +43,8 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
   private pingTimer?: NodeJS.Timeout;
   private readonly clients = new Set<WebSocketClient>();
   private handshake?: WebSocketHandshake;
+  private shared?: WebSocketTransport;
+  private readonly connections: TransportStats;
 
   constructor(
     @Inject(SNORKY_OPTIONS) private readonly options: SnorkyModuleOptions,
@@ -50,8 +54,20 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
     private readonly sockjs: SockJsTransport,
     private readonly authenticator: ConnectionAuthenticator,
     private readonly drain: DrainState,
+    private readonly metrics: SnorkyMetrics,
   ) {
     this.limits = resolveLimits(options);
+    this.connections = metrics.transport('websocket');
+    metrics.watchWriteQueue(() => {
+      let bytes = 0;
+      for (const client of this.clients) bytes += client.socket.bufferedAmount;
+      return bytes;
+    });
+  }
+
+  /** True once the WebSocket endpoint is bound and its HTTP server listens (liveness). */
+  get listening(): boolean {
+    return !!this.server?.listening && !!this.wss;
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -66,7 +82,7 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
     const maxFrameSize = this.options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
     const allowedOrigins = frontend.allowedOrigins;
     const path = frontend.path ?? '/ws';
-    const handshake = (this.handshake = new WebSocketHandshake(allowedOrigins, this.authenticator));
+    const handshake = (this.handshake = new WebSocketHandshake(allowedOrigins, this.authenticator, this.metrics));
     const wss = new WebSocketServer({
       noServer: true,
       // `ws` buffers at most this for one frame or fragmented message; over it, it closes with 1009.
@@ -74,10 +90,8 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
       perMessageDeflate: false,
       verifyClient: this.verifyClient(handshake.verifyClient),
     });
-    wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
-      socket.on('error', (err) => this.logger.error(err));
-      this.onConnection(socket, request);
-    });
+    this.shared = this.sharedTransport();
+    wss.on('connection', (socket: WebSocket, request: IncomingMessage) => this.onConnection(socket, request));
     wss.on('error', (err) => this.logger.error(err));
     this.wss = wss;
     this.detachUpgrades = takeUpgrades(server, path, wss);
@@ -92,7 +106,10 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
   private verifyClient(handshake: VerifyClient | undefined): VerifyClient {
     return (info, done) => {
       const refusal = this.refusal();
-      if (refusal) return done(false, 503, refusal);
+      if (refusal) {
+        this.metrics.connectionRefused(this.drain.draining ? 'draining' : 'limit', `${refusal} (websocket, ${info.req.socket.remoteAddress ?? 'unknown'})`);
+        return done(false, 503, refusal);
+      }
       return handshake ? handshake(info, done) : done(true);
     };
   }
@@ -149,7 +166,8 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
           }),
       ),
     );
-    for (const client of open) client.close(SHUTDOWN_CLOSE_CODE, 'Server shutting down');
+    // The drain's bound, not the usual 1 s grace: a client may need the time to read what is queued for it.
+    for (const client of open) client.close(SHUTDOWN_CLOSE_CODE, 'Server shutting down', Math.max(0, waitMs));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([closed, new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, waitMs))))]);
     clearTimeout(timer);
@@ -157,28 +175,40 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
   }
 
   private onConnection(socket: WebSocket, request: IncomingMessage): void {
-    const maxBufferedBytes = this.options.frontend?.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
-    const client = new WebSocketClient(socket, request.socket as Socket, request.socket.remoteAddress, maxBufferedBytes, (stalled) => this.dropStalled(stalled), this.limits.frameTimeout * 1000);
+    const client = new WebSocketClient(socket, request.socket as Socket, this.shared!);
     client.identity = this.handshake?.identityOf(request);
-    const registry = this.registries.frontend;
     this.clients.add(client);
-    socket.on('pong', () => (client.alive = true));
-    socket.on('message', (data: Buffer, isBinary: boolean) => {
-      if (isBinary) return dropFrame('websocket', 'binary frame (Snorky frames are text)', client);
-      registry.dispatch(client, data);
-    });
-    socket.on('close', () => {
-      client.closed();
-      this.clients.delete(client);
-      registry.clientDisconnected(client);
-    });
-    registry.clientConnected(client);
+    this.connections.opened();
+    this.registries.frontend.clientConnected(client);
+  }
+
+  /** The gateway's side of every client: one object for all connections (see WebSocketTransport). */
+  private sharedTransport(): WebSocketTransport {
+    const registry = this.registries.frontend;
+    const counters = this.metrics.frameCounters('websocket');
+    return {
+      maxBufferedBytes: this.options.frontend?.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
+      frameTimeoutMs: this.limits.frameTimeout * 1000,
+      counters,
+      received: (client, data, isBinary) => {
+        if (counters !== undefined) counters.framesReceived++;
+        if (isBinary) return dropFrame('websocket', 'binary', 'binary frame (Snorky frames are text)', client, this.metrics);
+        registry.dispatch(client, data);
+      },
+      closed: (client) => {
+        this.clients.delete(client);
+        this.connections.closed();
+        registry.clientDisconnected(client);
+      },
+      stalled: (client) => this.dropStalled(client),
+      failed: (_client, err) => this.logger.error(err),
+    };
   }
 
   /** Frees what a stalled client holds: its socket goes at once (a close frame would queue behind the data). */
   private dropStalled(client: WebSocketClient): void {
     if (client.socket.readyState !== client.socket.OPEN) return;
-    this.logger.warn(`client ${client.id} (${client.remoteAddress ?? 'unknown'}) stopped reading: over ${client.socket.bufferedAmount} bytes queued; disconnected`);
+    this.metrics.clientStalled(`client ${client.id} (${client.remoteAddress ?? 'unknown'}) stopped reading: over ${client.socket.bufferedAmount} bytes queued; disconnected`);
     client.socket.terminate();
   }
 
@@ -205,7 +235,9 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
  */
 function takeUpgrades(server: Server, path: string, wss: WebSocketServer): () => void {
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (pathnameOf(request) === path) {
+    const url = request.url ?? '';
+    // The common case without a URL parse per handshake; anything else (encodings, dots) goes through URL.
+    if (url === path || (url.startsWith(path) && url.charCodeAt(path.length) === 63 /* ? */) || pathnameOf(request) === path) {
       wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
     } else if (server.listenerCount('upgrade') === 1) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');

@@ -84,6 +84,7 @@ def reset(timeout=0):
         publisher, _publisher = _publisher, None
     if publisher is not None:
         publisher.close(timeout)
+        publisher.wait_idle(5.0)  # a batch in flight must not reach the next settings' Snorky
 
 
 class _DeltaHook(object):

@@ -4,7 +4,7 @@ import { DealerRegistry } from './dealer-registry';
 import { BaseDealer, InvalidQueryError, dealerName } from './dealers/base.dealer';
 import { Delta, parseDeltas } from './delta';
 import { DealerErrorHandler, DeltaEncoder, routeDelta } from './delta-router';
-import { DeltaSink, Subscription } from './subscription';
+import { DeliveryCounter, DeltaSink, Subscription } from './subscription';
 import { SubscriptionStore } from './subscription-store';
 
 export interface DataSyncEngineOptions {
@@ -62,6 +62,8 @@ export class DataSyncEngine {
   private readonly maxBuffered: number;
   private readonly encode: DeltaEncoder;
   private readonly onDealerError: DealerErrorHandler;
+  /** Counts deltas sent to acquired subscriptions (metrics); set before the first subscription. */
+  deliveries: DeliveryCounter | undefined;
 
   constructor(options: DataSyncEngineOptions) {
     this.encode = options.encode;
@@ -86,7 +88,7 @@ export class DataSyncEngine {
     } else if (this.subscriptions.get(token)) {
       throw new DataSyncError(DataSyncErrorText.noSuchSubscription);
     }
-    const subscription = new Subscription(token, items, this.maxBuffered, (s) => this.cancel(s));
+    const subscription = new Subscription(token, items, this.maxBuffered, (s) => this.cancel(s), this.deliveries);
     const added: number[] = [];
     try {
       subscription.items.forEach((item, i) => {

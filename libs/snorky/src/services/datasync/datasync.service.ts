@@ -1,7 +1,7 @@
 import { Inject, Optional } from '@nestjs/common';
 import type { Client } from '../../client/client';
 import { encodeEnvelope } from '../../protocol/envelope';
-import { failureLog } from '../../registry/rate-limited-log';
+import { failureLog } from '../../logging/failure-log';
 import { RpcCommand } from '../../rpc/rpc-command.decorator';
 import { RpcRequest } from '../../rpc/rpc-request';
 import { RpcService } from '../../rpc/rpc.service';
@@ -71,6 +71,8 @@ export class DataSyncService extends RpcService {
 
   protected override onAttach(): void {
     this.quota = new SubscriptionQuota(this.limits.maxSubscriptions);
+    this.engine.deliveries = this.metrics.deltas;
+    this.metrics.service(this.name).subscriptions = () => this.engine.subscriptions.acquiredCount;
     if (this.broker.clustered) {
       this.handoff = new ClusterSubscriptionHandoff(this.engine, this.broker, this.channel, this.unacquiredTimeout * 1000, this.logger);
     }
@@ -142,6 +144,8 @@ export class DataSyncService extends RpcService {
     if (batch.length === 0 && !once) return true;
     const fresh = await this.broker.broadcast(this.channel, batch, once);
     if (!fresh) this.logger.debug(`batch ${batchId} was published before; not delivered again`);
+    const counter = this.metrics.deltas;
+    if (fresh && counter !== undefined) counter.published += batch.length;
     return fresh;
   }
 

@@ -9,6 +9,9 @@ export class SubscriptionStore {
   private readonly byToken = new Map<string, Subscription>();
   private readonly byClient = new Map<DeltaSink, Set<Subscription>>();
 
+  /** Subscriptions linked to a client now (the `snorky_subscriptions` gauge). */
+  acquiredCount = 0;
+
   get size(): number {
     return this.byToken.size;
   }
@@ -27,6 +30,7 @@ export class SubscriptionStore {
     if (!set) this.byClient.set(client, (set = new Set()));
     set.add(subscription);
     subscription.attach(client);
+    this.acquiredCount++;
   }
 
   remove(subscription: Subscription): void {
@@ -35,7 +39,7 @@ export class SubscriptionStore {
     if (!client) return;
     const set = this.byClient.get(client);
     if (!set) return;
-    set.delete(subscription);
+    if (set.delete(subscription)) this.acquiredCount--;
     if (set.size === 0) this.byClient.delete(client);
   }
 

@@ -5,6 +5,11 @@ export interface DeltaSink {
   send(frame: Frame): void;
 }
 
+/** Counts deltas sent to clients (the node's DeltaStats satisfies it). */
+export interface DeliveryCounter {
+  delivered: number;
+}
+
 /** One (dealer, query) pair of a subscription; dealers index these. */
 export interface SubscriptionItem {
   readonly dealer: string;
@@ -31,6 +36,7 @@ export class Subscription {
     items: readonly { dealer: string; query: unknown }[],
     private readonly maxBuffered = Infinity,
     private readonly onOverflow?: (subscription: Subscription) => void,
+    private readonly deliveries?: DeliveryCounter,
   ) {
     this.items = items.map((i) => ({ dealer: i.dealer, query: i.query, subscription: this }));
   }
@@ -48,6 +54,7 @@ export class Subscription {
     if (this.cancelled) return;
     if (this.sink) {
       this.sink.send(frame);
+      if (this.deliveries !== undefined) this.deliveries.delivered++;
       return;
     }
     if (!this.buffer) return;
@@ -69,6 +76,7 @@ export class Subscription {
     const kept = this.buffer ?? [];
     this.buffer = null;
     for (const frame of kept) sink.send(frame);
+    if (this.deliveries !== undefined) this.deliveries.delivered += kept.length;
   }
 
   /** Takes the kept frames out (to put older ones before them; see ClusterSubscriptionHandoff). */

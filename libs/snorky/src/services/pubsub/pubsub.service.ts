@@ -9,6 +9,8 @@ import { RpcRequest } from '../../rpc/rpc-request';
 import { RpcService } from '../../rpc/rpc.service';
 import { SnorkyService } from '../../rpc/snorky-service.decorator';
 import { SubscriptionQuota } from '../../limits/subscription-quota';
+import type { ServiceStats } from '../../metrics/node-stats';
+import { ClientChannels } from './client-channels';
 import { ChannelParams, PublishParams } from './pubsub.params';
 
 export const PUBSUB_OPTIONS = Symbol('PUBSUB_OPTIONS');
@@ -56,7 +58,8 @@ interface JournaledPublication {
 @SnorkyService('pubsub')
 export class PubSubService extends RpcService {
   /** client -> topics it holds (to answer Already/Not subscribed and clean up). */
-  private readonly subscriptions = new Map<Client, Set<string>>();
+  private readonly subscriptions = new ClientChannels<Client>();
+  private stats?: ServiceStats;
   /** Subscriptions per connection (PROTOCOL §11). */
   private quota = new SubscriptionQuota(this.limits.maxSubscriptions);
 
@@ -69,12 +72,14 @@ export class PubSubService extends RpcService {
 
   protected override onAttach(): void {
     this.quota = new SubscriptionQuota(this.limits.maxSubscriptions);
+    this.stats = this.metrics.service(this.name);
+    this.stats.subscriptions = () => this.subscriptions.size;
     if (this.listeningForLosses) return;
     this.listeningForLosses = true;
     if (this.journaled) {
       const retention = (this.options.journalRetention ?? DEFAULT_PUBSUB_JOURNAL_RETENTION) * 1000;
       this.broker.keepJournal(this.journalChannel, { retentionMs: retention });
-      this.broker.onJournalGap(this.journalChannel, () => this.tellChannelsLost(this.localTopics()));
+      this.broker.onJournalGap(this.journalChannel, () => this.tellChannelsLost(this.broker.subscribedTopics()));
       this.broker.onBroadcast(this.journalChannel, (payload) => {
         const { t, f } = payload as JournaledPublication;
         this.broker.deliverToLocalSubscribers(t, f);
@@ -92,12 +97,6 @@ export class PubSubService extends RpcService {
   /** The journaled broadcast channel carrying this service's publications to every node. */
   private get journalChannel(): string {
     return `pubsub:${this.name}`;
-  }
-
-  private localTopics(): string[] {
-    const topics = new Set<string>();
-    for (const held of this.subscriptions.values()) for (const topic of held) topics.add(topic);
-    return [...topics];
   }
 
   /**
@@ -137,12 +136,10 @@ export class PubSubService extends RpcService {
   @RpcCommand()
   async subscribe({ channel }: ChannelParams, req: RpcRequest): Promise<void> {
     const key = this.topicOf(channel);
-    let channels = this.subscriptions.get(req.client);
-    if (channels?.has(key)) throw new RpcError(ErrorText.AlreadySubscribed);
+    if (this.subscriptions.has(req.client, key)) throw new RpcError(ErrorText.AlreadySubscribed);
     this.quota.take(req.client);
-    if (!channels) this.subscriptions.set(req.client, (channels = new Set()));
     // Held before the policy answers: a disconnect meanwhile (clientDisconnected) cleans it up.
-    channels.add(key);
+    this.subscriptions.add(req.client, key);
     const allowed = this.canSubscribe(req.client, channel);
     // A synchronous answer (the default) takes no extra tick, so replies keep their requests' order.
     if (allowed !== true) {
@@ -153,7 +150,7 @@ export class PubSubService extends RpcService {
         if (!granted) this.forget(req.client, key);
       }
       if (!granted) throw new RpcError(ErrorText.NotAuthorized);
-      if (!this.subscriptions.get(req.client)?.has(key)) return; // the client left while the policy ran
+      if (!this.subscriptions.has(req.client, key)) return; // the client left while the policy ran
     }
     try {
       // In a cluster this waits until publications from every node reach the client.
@@ -167,7 +164,7 @@ export class PubSubService extends RpcService {
   @RpcCommand()
   unsubscribe({ channel }: ChannelParams, req: RpcRequest): void {
     const key = this.topicOf(channel);
-    if (!this.subscriptions.get(req.client)?.has(key)) throw new RpcError(ErrorText.NotSubscribed);
+    if (!this.subscriptions.has(req.client, key)) throw new RpcError(ErrorText.NotSubscribed);
     this.forget(req.client, key);
   }
 
@@ -178,15 +175,17 @@ export class PubSubService extends RpcService {
     await this.publishOn(topic, channel, message);
   }
 
-  /** Publishes regardless of policy (the backend path). Serialized once for all subscribers. */
+  /** Publishes regardless of policy (the backend path). Serialized once for all subscribers, or never if there are none. */
   publishToChannel(channel: unknown, message: unknown): Promise<void> {
     return this.publishOn(this.topicOf(channel), channel, message);
   }
 
+  /** Serialized once for all subscribers, or never if this single node has none (a thunk). */
   private async publishOn(topic: string, channel: unknown, message: unknown): Promise<void> {
-    const frame = encodeEnvelope(this.name, { type: 'message', channel, message });
+    const frame = () => encodeEnvelope(this.name, { type: 'message', channel, message });
+    if (this.stats) this.stats.publications++;
     if (this.journaled) {
-      const publication: JournaledPublication = { t: topic, f: frame };
+      const publication: JournaledPublication = { t: topic, f: frame() };
       await this.broker.broadcast(this.journalChannel, publication);
       return;
     }
@@ -195,19 +194,14 @@ export class PubSubService extends RpcService {
 
   /** Ends one subscription (unsubscribe, refused by the policy, or one that could not be completed). */
   private forget(client: Client, topic: string): void {
-    const topics = this.subscriptions.get(client);
-    if (!topics?.delete(topic)) return;
+    if (!this.subscriptions.delete(client, topic)) return;
     this.quota.release(client);
-    if (topics.size === 0) this.subscriptions.delete(client);
     this.broker.unsubscribe(topic, client);
   }
 
   override clientDisconnected(client: Client): void {
-    const topics = this.subscriptions.get(client);
     this.quota.forget(client);
-    if (!topics) return;
-    this.subscriptions.delete(client);
-    for (const topic of topics) this.broker.unsubscribe(topic, client);
+    for (const topic of this.subscriptions.take(client)) this.broker.unsubscribe(topic, client);
   }
 
   /**

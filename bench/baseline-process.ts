@@ -1,0 +1,18 @@
+import { spawn } from 'child_process';
+
+/**
+ * A baseline server (a plain script that prints "listening on <url>") in its own process, so it does
+ * not share an event loop with the clients measuring it. Resolves with its URL and a stop function.
+ */
+export async function startBaselineProcess(script: string): Promise<{ url: string; stop(): void }> {
+  const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve) => {
+    let out = '';
+    child.stdout!.on('data', (c) => {
+      out += c;
+      const m = /listening on (\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+  });
+  return { url, stop: () => child.kill('SIGTERM') };
+}

@@ -1,0 +1,2 @@
+export * from './chat.service';
+export * from './chat.params';

@@ -1,0 +1,2 @@
+export * from './cursors.service';
+export * from './cursors.params';

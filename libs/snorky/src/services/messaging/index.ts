@@ -1,0 +1,2 @@
+export * from './messaging.service';
+export * from './messaging.params';
