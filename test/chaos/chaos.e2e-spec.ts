@@ -137,7 +137,7 @@ describe('chaos: live views and PubSub subscribers the database through node pau
         `${sum((b) => b.pubsub.disconnectedAt.length)} disconnections; lost (answered 200, not received, subscriber not told): ${pubsubLost}`,
       `  faults (${faults.entries.length}):`,
       ...faults.entries.map((f) => `    ${f}`),
-      `  node logs: Redis connections lost ${faults.logLines(/connection to Redis lost/)}, journal started over ${faults.logLines(/started over/)} (per node)`,
+      `  node logs: broker down ${faults.logLines(/broker state: down/)}, journal started over ${faults.logLines(/started over/)} (per node)`,
       `  lost (rows missing, extra or different in a view at the end): ${lost}`,
       ...browsers.map(
         (b, i) =>

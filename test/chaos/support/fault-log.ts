@@ -89,7 +89,7 @@ export class FaultLog {
     // Nodes up (a paused node reconnects once it runs again).
     const live = this.nodes.filter((_, i) => this.pool.states[i] === 'up');
     const count = (re: RegExp) => live.reduce((n, node) => n + (node.output().match(re)?.length ?? 0), 0);
-    const backBefore = count(/connection to Redis is back/g);
+    const backBefore = count(/broker state: up/g);
     const refetches = this.refetches();
     const deltas = this.deltas();
     await this.redis.stop();
@@ -97,18 +97,18 @@ export class FaultLog {
     const whileDown = this.deltas() - deltas;
     await this.redis.restart();
     const started = Date.now();
-    // Both connections (publisher, subscriber) of every live node.
-    while (count(/connection to Redis is back/g) - backBefore < 2 * live.length && Date.now() - started < 10_000) await sleep(100);
-    const back = count(/connection to Redis is back/g) - backBefore;
+    // Every running node says it is up again (both its connections, publisher and subscriber, ready).
+    while (count(/broker state: up/g) - backBefore < live.length && Date.now() - started < 10_000) await sleep(100);
+    const back = count(/broker state: up/g) - backBefore;
     const backAfterMs = Date.now() - started;
     // The connectors retry what was refused meanwhile (with backoff): the first delta after the restart.
     while (this.deltas() - deltas - whileDown === 0 && Date.now() - started < 10_000) await sleep(50);
     const firstDeltaMs = Date.now() - started;
-    if (back < 2 * live.length) this.problems.push(`Redis restart: only ${back} of ${2 * live.length} node connections came back`);
+    if (back < live.length) this.problems.push(`Redis restart: only ${back} of ${live.length} running nodes came back up`);
     this.add(
       'redis',
       `${at} Redis killed, restarted empty after ${ms / 1000} s: ${whileDown} deltas reached browsers while it was down; ` +
-        `${back} connections of the ${live.length} running nodes came back within ${(backAfterMs / 1000).toFixed(1)} s; first delta ${(firstDeltaMs / 1000).toFixed(1)} s after the restart; ` +
+        `${back} of the ${live.length} running nodes up again within ${(backAfterMs / 1000).toFixed(1)} s; first delta ${(firstDeltaMs / 1000).toFixed(1)} s after the restart; ` +
         `${this.refetches() - refetches} refetches meanwhile`,
     );
   }
