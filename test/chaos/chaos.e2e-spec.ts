@@ -33,7 +33,7 @@ const WRITE_PAUSE_MS = 40;
 
 jest.setTimeout(150_000);
 
-describe('chaos: live views and PubSub subscribers the database through node pauses, a node killed, Redis restarted and dropped sockets', () => {
+describe('chaos: through node pauses, a node killed, Redis restarted and dropped sockets', () => {
   let redis: RedisProcess;
   let nodes: StandaloneServer[] = [];
   let django: DjangoApp | undefined;
