@@ -55,32 +55,59 @@ async function installedCopies(project: FreshProject, name: string): Promise<str
   return [...copies];
 }
 
-describe.each([
+interface PreparedApp {
+  project: FreshProject;
+  app: StartedProcess;
+  wsUrl: string;
+}
+
+/** Copies the generated app, adds Snorky, installs the tarball, builds and starts it. */
+async function prepareApp(fixture: string, nestTarball: string, projects: FreshProject[]): Promise<PreparedApp> {
+  const project = freshProject(fixture, join(FIXTURES, fixture));
+  projects.push(project);
+  dropUnusedDevDependencies(project.dir);
+  copyFileSync(join(FIXTURES, 'snorky-app', 'app.module.ts'), join(project.dir, 'src', 'app.module.ts'));
+  copyFileSync(CALCULATOR, join(project.dir, 'src', 'calculator.service.ts'));
+  listenOnLoopback(project.dir);
+  await project.npmInstall(nestTarball);
+  await project.run(join(project.dir, 'node_modules', '.bin', 'nest'), ['build']);
+  const app = startProcess(project.dir, process.execPath, ['dist/main.js'], { PORT: '0', SNORKY_API_KEY: 'fresh-key' });
+  started.push(app);
+  const [, url] = await app.waitFor(/app listening on (http:\/\/\S+)/);
+  return { project, app, wsUrl: `${url.replace(/^http/, 'ws')}/ws` };
+}
+
+const APPS = [
   { title: 'Nest 12 app (ESM, as @nestjs/cli 12 generates it)', fixture: 'nest12-app', major: '12', moduleType: 'module' },
   { title: 'Nest 11 app (CommonJS)', fixture: 'nest11-app', major: '11', moduleType: undefined },
-])('@snorky/nest in a fresh $title', ({ fixture, major, moduleType }) => {
+];
+const preparing = new Map<string, Promise<PreparedApp>>();
+const projects: FreshProject[] = [];
+const started: StartedProcess[] = [];
+
+// Both apps install and build at once (npm waits mostly on the disk and the cache): a minute less of CI.
+beforeAll(() => {
+  const { nest } = npmTarballs();
+  for (const { fixture } of APPS) {
+    const prepared = prepareApp(fixture, nest, projects);
+    prepared.catch(() => undefined); // reported by the describe that awaits it
+    preparing.set(fixture, prepared);
+  }
+}, INSTALL_TIMEOUT_MS);
+
+afterAll(async () => {
+  await Promise.allSettled(preparing.values());
+  await Promise.all(started.map((app) => app.stop()));
+  for (const project of projects) project.remove();
+});
+
+describe.each(APPS)('@snorky/nest in a fresh $title', ({ fixture, major, moduleType }) => {
   let project: FreshProject;
-  let app: StartedProcess | undefined;
   let wsUrl: string;
 
   beforeAll(async () => {
-    const { nest } = npmTarballs();
-    project = freshProject(fixture, join(FIXTURES, fixture));
-    dropUnusedDevDependencies(project.dir);
-    copyFileSync(join(FIXTURES, 'snorky-app', 'app.module.ts'), join(project.dir, 'src', 'app.module.ts'));
-    copyFileSync(CALCULATOR, join(project.dir, 'src', 'calculator.service.ts'));
-    listenOnLoopback(project.dir);
-    await project.npmInstall(nest);
-    await project.run(join(project.dir, 'node_modules', '.bin', 'nest'), ['build']);
-    app = startProcess(project.dir, process.execPath, ['dist/main.js'], { PORT: '0', SNORKY_API_KEY: 'fresh-key' });
-    const [, url] = await app.waitFor(/app listening on (http:\/\/\S+)/);
-    wsUrl = `${url.replace(/^http/, 'ws')}/ws`;
+    ({ project, wsUrl } = await preparing.get(fixture)!);
   }, INSTALL_TIMEOUT_MS + 120_000);
-
-  afterAll(async () => {
-    await app?.stop();
-    project?.remove();
-  });
 
   it('is the generated app: its module type and compiler settings are the generator\'s', () => {
     const manifest = JSON.parse(readFileSync(join(project.dir, 'package.json'), 'utf8'));

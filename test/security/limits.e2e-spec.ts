@@ -213,11 +213,11 @@ describe('per-connection limits (PROTOCOL §11)', () => {
     });
 
     it('SockJS: a body over twice maxFrameSize is refused (413) without being read whole', async () => {
-      const server = await start({ maxFrameSize: 1024, frontend: { sockjsPrefix: '/sockjs' } });
+      const server = await start({ maxFrameSize: 64 * 1024, frontend: { sockjsPrefix: '/sockjs' } });
       const res = await fetch(`http://127.0.0.1:${server.port}/sockjs/000/abcd/xhr_send`, {
         method: 'POST',
         headers: { 'Content-Type': 'text/plain' },
-        body: JSON.stringify(['x'.repeat(4096)]),
+        body: JSON.stringify(['x'.repeat(140 * 1024)]),
       });
       expect(res.status).toBe(413);
     });

@@ -36,6 +36,15 @@ class SockJsClient implements Client {
 }
 
 /**
+ * Largest SockJS body (xhr_send, jsonp_send) or SockJS WebSocket frame: it carries one or more Snorky
+ * frames JSON-escaped in an array (sockjs-client sends every queued message in one POST), so twice the
+ * frame limit, and at least 64 KiB so that a batch of small messages passes whatever the limit.
+ */
+export function sockJsBodyLimit(maxFrameSize: number): number {
+  return Math.max(2 * maxFrameSize + 1024, 64 * 1024);
+}
+
+/**
  * SockJS framed sessions carry any close code; its raw WebSocket endpoint (faye) only takes 1000 and
  * 3000–4999 and throws on others, so there `code` goes as 4000 + (code - 1000): 1001 -> 4001, 1008 -> 4008.
  */
@@ -47,7 +56,7 @@ function closeSession(connection: sockjs.Connection, code: number, reason: strin
 
 export interface SockJsInstallOptions {
   allowedOrigins?: string[];
-  /** Largest Snorky frame; SockJS bodies and frames may be up to twice it (JSON-escaped, in an array). */
+  /** Largest Snorky frame; SockJS bodies and frames may be up to `sockJsBodyLimit` of it. */
   maxFrameSize: number;
   /** Why a new session is refused now (draining, connection cap), if it is. */
   refusal: () => string | undefined;
@@ -72,7 +81,7 @@ export class SockJsTransport {
   }
 
   install(server: Server, prefix: string, options: SockJsInstallOptions): void {
-    const maxBodyBytes = 2 * options.maxFrameSize + 1024;
+    const maxBodyBytes = sockJsBodyLimit(options.maxFrameSize);
     const sockjsServer = sockjs.createServer({
       prefix,
       log: (severity, message) => {
