@@ -78,8 +78,8 @@ describe.each(['best-effort', 'journaled'] as const)('cluster, %s PubSub: public
     }
     const subs = await subscribers(nodes[1], 5, 'paused');
     const since = Math.max(...subs.map((s) => s.subscribedAt));
-    // 64 KiB publications as fast as node 0 takes them: megabytes while node 1 is stopped.
-    const publishers = startPublishers(() => nodes[0], 'paused', 8, 65536);
+    // 16 KiB publications as fast as node 0 takes them: megabytes while node 1 is stopped.
+    const publishers = startPublishers(() => nodes[0], 'paused', 8, 16384);
     await sleep(300);
     nodes[1].process.kill('SIGSTOP');
     await sleep(3000);
