@@ -99,7 +99,7 @@ describe('SubscriptionQuota', () => {
     expect(() => new SubscriptionQuota(0).take(a)).not.toThrow();
   });
 
-  it('reads the service's own count when given one, and keeps nothing itself', () => {
+  it("reads the service's own count when given one, and keeps nothing itself", () => {
     const held = new Map<object, number>();
     const quota = new SubscriptionQuota(2, (client) => held.get(client) ?? 0);
     const a = {};
