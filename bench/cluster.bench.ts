@@ -5,6 +5,8 @@
  *   one node (in memory)     the default engine: the baseline
  *   one node on Redis        the same node in cluster mode: what going through Redis costs
  *   three nodes on Redis     the cluster: each node delivers to a third of the subscribers
+ *   three nodes, journaled   the same with `delivery: 'journaled'` PubSub (issue 12: target ≥ 0.8×
+ *                            the best-effort deliveries/s)
  * Measures (as bench:fanout): burst deliveries/s, and latency publish → delivery at 50 publishes/s.
  * Redis is a dedicated redis-server on a free port (started and stopped here).
  */
@@ -15,7 +17,7 @@ import { openSockets, Subscriber, subscribeAll } from './fanout/fanout-clients';
 import { FANOUT_SETTINGS, FanoutResult, measureFanout, resultRow, snorkyPubSubTarget } from './fanout/fanout-measure';
 import { UNLIMITED } from './bench-limits';
 
-const SERVICES = [{ type: 'pubsub', name: 'pubsub', backend: 'pubsub_backend' }];
+const services = (delivery: 'best-effort' | 'journaled') => [{ type: 'pubsub', name: 'pubsub', backend: 'pubsub_backend', delivery }];
 
 async function measure(nodes: StandaloneServer[]): Promise<FanoutResult> {
   const subscribers: Subscriber[] = [];
@@ -33,8 +35,8 @@ async function measure(nodes: StandaloneServer[]): Promise<FanoutResult> {
   return result;
 }
 
-async function run(count: number, redisUrl?: string): Promise<FanoutResult> {
-  const config = { services: SERVICES, frontend: { pingInterval: 0 }, ...UNLIMITED, ...(redisUrl ? { cluster: { redis: redisUrl } } : {}) };
+async function run(count: number, redisUrl?: string, delivery: 'best-effort' | 'journaled' = 'best-effort'): Promise<FanoutResult> {
+  const config = { services: services(delivery), frontend: { pingInterval: 0 }, ...UNLIMITED, ...(redisUrl ? { cluster: { redis: redisUrl } } : {}) };
   const nodes = await Promise.all(Array.from({ length: count }, () => startStandaloneServer(config)));
   try {
     return await measure(nodes);
@@ -48,18 +50,26 @@ async function main(): Promise<void> {
   console.log(`bench:cluster — ${s.subscribers} subscribers, burst ${s.burstRounds}×${s.burstMessages} publishes, paced ${s.pacedRate}/s for ${s.pacedSeconds} s`);
   const redis = await RedisProcess.start();
   try {
-    const only = process.env.ONLY;
+    // ONLY=memory,redis3,journaled3 runs some setups.
+    const only = process.env.ONLY?.split(',');
+    const wanted = (name: string) => !only || only.includes(name);
     const none: FanoutResult = { deliveriesPerSecond: NaN, p50: NaN, p99: NaN };
-    const single = !only || only === 'memory' ? await run(1) : none;
-    const singleRedis = !only || only === 'redis1' ? await run(1, redis.url) : none;
-    const three = !only || only === 'redis3' ? await run(3, redis.url) : none;
+    const single = wanted('memory') ? await run(1) : none;
+    const singleRedis = wanted('redis1') ? await run(1, redis.url) : none;
+    const three = wanted('redis3') ? await run(3, redis.url) : none;
+    const journaled = wanted('journaled3') ? await run(3, redis.url, 'journaled') : none;
     console.log('\n| setup | burst deliveries/s | paced p50 ms | paced p99 ms |\n|---|---|---|---|');
     console.log(resultRow('one node, in memory (baseline)', single));
     console.log(resultRow('one node on Redis', singleRedis));
     console.log(resultRow('three nodes on Redis', three));
+    console.log(resultRow('three nodes on Redis, journaled PubSub', journaled));
     const ratio = (r: FanoutResult) =>
       `deliveries/s ${(r.deliveriesPerSecond / single.deliveriesPerSecond).toFixed(2)}×, p50 ${(r.p50 / single.p50).toFixed(2)}×, p99 ${(r.p99 / single.p99).toFixed(2)}×`;
     console.log(`\nratios vs one node in memory:\n  one node on Redis:    ${ratio(singleRedis)}\n  three nodes on Redis: ${ratio(three)}`);
+    console.log(
+      `journaled vs best-effort (three nodes): deliveries/s ${(journaled.deliveriesPerSecond / three.deliveriesPerSecond).toFixed(2)}×, ` +
+        `p50 ${(journaled.p50 / three.p50).toFixed(2)}×, p99 ${(journaled.p99 / three.p99).toFixed(2)}×`,
+    );
   } finally {
     await redis.stop();
   }

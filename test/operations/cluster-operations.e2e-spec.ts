@@ -58,17 +58,23 @@ describe('cluster: readiness and broker metrics follow Redis; nodes see each oth
     expect(await metric(a, 'snorky_broker_up')).toBe(0);
     expect((await get(a, '/health')).status).toBe(200); // alive all the same: restarting it would not help
     await eventually(async () => expect(logMessages(a).some((m) => /^broker state: down \(Redis at redis:\/\/127\.0\.0\.1:\d+: \w+ connection lost/.test(m))).toBe(true));
+    // The admin feed shows the outage: wait for a report made while Redis was down (every 0.5 s), so a
+    // quick machine cannot restart Redis before one was made.
+    const ownBrokerStates = async () => {
+      const stats = await (await get(a, '/admin/stats', true)).json();
+      const self = stats.nodes.find((n: { self: boolean }) => n.self);
+      return self.reports.map((r: { broker: { up: boolean } }) => r.broker.up) as boolean[];
+    };
+    await eventually(async () => expect(await ownBrokerStates()).toContain(false));
 
     await cluster.redis.restart();
     await eventually(async () => expect([await readyStatus(a), await readyStatus(b)]).toEqual([200, 200]), 15_000);
     expect(await metric(a, 'snorky_broker_up')).toBe(1);
     expect(await metric(a, 'snorky_broker_reconnects_total')).toBe(1);
     await eventually(async () => expect(logMessages(a).filter((m) => m.startsWith('broker state: up')).length).toBe(1));
-    // The admin feed shows the outage too: a report with the broker down, then up again.
+    // ...then a report with the broker up again.
     await eventually(async () => {
-      const stats = await (await get(a, '/admin/stats', true)).json();
-      const self = stats.nodes.find((n: { self: boolean }) => n.self);
-      const states = self.reports.map((r: { broker: { up: boolean } }) => r.broker.up);
+      const states = await ownBrokerStates();
       expect(states).toContain(false);
       expect(states[states.length - 1]).toBe(true);
     });

@@ -8,7 +8,7 @@ export type { AnyCommands, CommandMap, CommandMethods, CommandSpec, Notification
 export { Identity } from './identity';
 export type { AuthenticatedEvent, IdentityCommands, IdentityTokenOption } from './identity';
 export { PubSub } from './pubsub';
-export type { Channel, PubSubCommands, PubSubMessage, SubscriptionsRestoredEvent } from './pubsub';
+export type { Channel, ChannelLostEvent, PubSubCommands, PubSubMessage, SubscriptionsRestoredEvent } from './pubsub';
 export { Messaging } from './messaging';
 export type { MessagingCommands, MessagingMessage, NamesRestoredEvent, Participant } from './messaging';
 export { Chat } from './chat';

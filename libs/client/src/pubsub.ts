@@ -21,6 +21,15 @@ export interface PubSubMessage<T = unknown> {
   message: T;
 }
 
+/**
+ * Publications on `channel` may have been lost on the server's side (its node lost its Redis
+ * subscription: Redis restarted, or dropped a node that fell behind). The subscription is live again;
+ * fetch whatever the channel's messages stand for again.
+ */
+export interface ChannelLostEvent {
+  channel: Channel;
+}
+
 export interface SubscriptionsRestoredEvent {
   restored: Channel[];
   failed: { channel: Channel; error: Error }[];
@@ -35,12 +44,15 @@ export class PubSub extends rpcConnector<PubSubCommands>(['subscribe', 'unsubscr
   readonly messagePublished: SignalLike<PubSubMessage>;
   /** After a reconnect, once every remembered channel was subscribed again (or failed). */
   readonly subscriptionsRestored: SignalLike<SubscriptionsRestoredEvent>;
+  /** The server says messages on a subscribed channel may have been lost (the subscription stays). */
+  readonly channelLost: SignalLike<ChannelLostEvent>;
   private readonly channels = new Map<string, Channel>();
 
   constructor(name: string, snorky: Snorky<any>) {
     super(name, snorky);
     this.messagePublished = snorky.createSignal<PubSubMessage>();
     this.subscriptionsRestored = snorky.createSignal<SubscriptionsRestoredEvent>();
+    this.channelLost = snorky.createSignal<ChannelLostEvent>();
   }
 
   /** Channels this connector is subscribed to (restored on reconnect). */
@@ -75,6 +87,7 @@ export class PubSub extends rpcConnector<PubSubCommands>(['subscribe', 'unsubscr
 
   protected override onNotification(notification: Notification): void {
     if (notification.type === 'message') this.messagePublished.dispatch(notification as unknown as PubSubMessage);
+    else if (notification.type === 'channelLost') this.channelLost.dispatch({ channel: notification.channel });
     else this.snorky.logDebug(`Unknown notification type in PubSub service: ${notification.type}`);
   }
 

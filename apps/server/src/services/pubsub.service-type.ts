@@ -1,4 +1,4 @@
-import { IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString } from 'class-validator';
+import { IsBoolean, IsIn, IsNotEmpty, IsNumber, IsOptional, IsPositive, IsString } from 'class-validator';
 import { PubSubBackend, PubSubService } from '@snorky/nest';
 import { ServiceEntryConfig } from '../config/server-config';
 import { ServiceType, serviceToken } from './service-type';
@@ -9,13 +9,22 @@ export class PubSubEntryConfig extends ServiceEntryConfig {
   @IsOptional() @IsString() @IsNotEmpty() backend?: string;
   /** false: browsers may only subscribe; only the backend publishes. */
   @IsOptional() @IsBoolean() frontendPublish: boolean = true;
+  /** Cluster delivery: 'best-effort' (default; subscribers told channelLost on a loss) or 'journaled' (docs/scaling-out.md). */
+  @IsOptional() @IsIn(['best-effort', 'journaled']) delivery?: 'best-effort' | 'journaled';
+  /** Journaled delivery: seconds publications are kept (default 60). */
+  @IsOptional() @IsNumber() @IsPositive() journalRetention?: number;
 }
 
 export const pubsubServiceType: ServiceType<PubSubEntryConfig> = {
   config: PubSubEntryConfig,
   providers(entry) {
     const token = serviceToken('pubsub', entry.name);
-    const frontend = { provide: token, useFactory: () => new PubSubService({ name: entry.name, frontendPublish: entry.frontendPublish }) };
+    const frontend = { provide: token, useFactory: () => new PubSubService({
+        name: entry.name,
+        frontendPublish: entry.frontendPublish,
+        delivery: entry.delivery,
+        journalRetention: entry.journalRetention,
+      }) };
     if (!entry.backend) return [frontend];
     const backendName = entry.backend;
     return [

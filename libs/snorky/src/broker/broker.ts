@@ -4,6 +4,9 @@ import { DEFAULT_JOURNAL_MAX_ENTRIES, JournalOptions, JournalPosition } from './
 
 export type BroadcastHandler = (payload: unknown) => void;
 
+/** Told which topics' subscribers of this node may have missed publications (see `onTopicsLost`). */
+export type TopicsLostListener = (topics: string[]) => void;
+
 /** A frame, or how to build it when (and if) it is needed. */
 export type FrameSource = Frame | (() => Frame);
 
@@ -44,6 +47,8 @@ const LOCAL_EPOCH = 'local';
 export abstract class Broker {
   private readonly topics = new Map<string, Set<Client>>();
   private readonly handlers = new Map<string, BroadcastHandler[]>();
+  private readonly topicsLostListeners: TopicsLostListener[] = [];
+  private readonly gapListeners = new Map<string, (() => void)[]>();
   private readonly journals = new Map<string, MemoryJournal>();
   private readonly claims = new Map<string, { value: string; timer: ReturnType<typeof setTimeout> }>();
   /** Once-keys of recent broadcasts → when they expire; oldest first (see firstTime). */
@@ -88,6 +93,42 @@ export abstract class Broker {
       this.topics.delete(topic);
       this.topicUnwanted(topic);
     }
+  }
+
+  /**
+   * `listener` is called when publications on some topics may not have reached this node's
+   * subscribers (a cluster engine lost its subscription to Redis: a restart, or Redis dropping a
+   * slow node at its output-buffer limit). Called once the topics are subscribed again, so what the
+   * listener tells its clients is "you may have missed something; from now on you receive again".
+   * A single node never loses a publication and never calls it.
+   */
+  onTopicsLost(listener: TopicsLostListener): void {
+    this.topicsLostListeners.push(listener);
+  }
+
+  /**
+   * `listener` is called when this node missed broadcasts of journaled `channel` for good (the
+   * journal started over after Redis lost its data, or no longer held them). Cluster engines only.
+   */
+  onJournalGap(channel: string, listener: () => void): void {
+    const list = this.gapListeners.get(channel) ?? [];
+    list.push(listener);
+    this.gapListeners.set(channel, list);
+  }
+
+  /** Delivers `frame` to this node's subscribers of `topic` only (a journaled service's handler). */
+  deliverToLocalSubscribers(topic: string, frame: Frame): void {
+    this.deliverLocal(topic, frame);
+  }
+
+  /** Topics this node's clients are subscribed to. */
+  subscribedTopics(): string[] {
+    return [...this.topics.keys()];
+  }
+
+  /** The clients of this node subscribed to `topic`. */
+  localSubscribers(topic: string): ReadonlySet<Client> {
+    return this.topics.get(topic) ?? new Set();
   }
 
   /** Number of local subscribers (for tests, metrics). */
@@ -238,6 +279,15 @@ export abstract class Broker {
     const frame = frameOf(source);
     const bytes = typeof frame === 'string' && clients.size > 1 ? Buffer.from(frame) : frame;
     for (const client of clients) client.send(bytes);
+  }
+
+  protected journalGap(channel: string): void {
+    for (const listener of this.gapListeners.get(channel) ?? []) listener();
+  }
+
+  protected topicsLost(topics: string[]): void {
+    if (topics.length === 0) return;
+    for (const listener of this.topicsLostListeners) listener(topics);
   }
 
   protected emitLocal(channel: string, payload: unknown): void {

@@ -119,4 +119,28 @@ describe('JournalCursor', () => {
     await expect(reached).resolves.toBeUndefined();
     await expect(cursor.reached({ epoch: 'e1', seq: 99 }, 20)).rejects.toBeInstanceOf(BrokerUnavailableError);
   });
+
+  it('reports a gap (onGap) when the journal started over or no longer holds what was missed, not when it fills one', async () => {
+    const gaps: number[] = [];
+    cursor = new JournalCursor('pubsub:test', journal, (p) => delivered.push(p), quietLogger, () => gaps.push(delivered.length));
+    cursor.resync();
+    await flush();
+    broadcast('missed', false);
+    broadcast('after');
+    await flush();
+    expect(delivered).toEqual(['missed', 'after']); // read back: no gap
+    expect(gaps).toEqual([]);
+    broadcast('gone', false);
+    journal.firstHeld = journal.entries.length + 1; // trimmed before this node read it back
+    broadcast('next');
+    await flush();
+    expect(gaps).toEqual([2]);
+    journal.epoch = 'e2'; // Redis restarted empty
+    journal.entries = [];
+    journal.firstHeld = 1;
+    broadcast('new epoch');
+    await flush();
+    expect(gaps).toEqual([2, 3]);
+    expect(delivered.slice(-1)).toEqual(['new epoch']);
+  });
 });

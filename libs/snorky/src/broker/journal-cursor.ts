@@ -10,6 +10,9 @@ export interface JournalSource {
   read(from: JournalPosition, upto: JournalPosition): Promise<string[] | undefined>;
 }
 
+/** Journal entries read back per Redis command. */
+const READ_CHUNK = 100;
+
 type Item = { kind: 'message'; epoch: string; seq: number; json: string } | { kind: 'resync' };
 
 /**
@@ -32,6 +35,8 @@ export class JournalCursor {
     private readonly source: JournalSource,
     private readonly deliver: (payload: unknown) => void,
     private readonly logger: Logger,
+    /** Broadcasts were missed for good (the journal started over, or no longer holds them). */
+    private readonly onGap: () => void = () => undefined,
   ) {}
 
   onMessage(epoch: string, seq: number, json: string): void {
@@ -127,27 +132,35 @@ export class JournalCursor {
   private startOver(epoch: string): void {
     this.logger.warn(`journal of ${this.channel} started over (Redis lost its data); broadcasts made before are gone`);
     this.position = { epoch, seq: 0 };
+    this.onGap();
   }
 
-  /** Delivers the broadcasts after the position up to `upto` from the journal. False on a Redis failure. */
+  /**
+   * Delivers the broadcasts after the position up to `upto` from the journal, in reads of at most
+   * READ_CHUNK entries (a node that fell far behind must not ask for megabytes in one command: it
+   * would hit the command timeout every time). False on a Redis failure (what was read stays read).
+   */
   private async fill(upto: number): Promise<boolean> {
-    const from = this.position!;
-    if (upto <= from.seq) return true;
-    let payloads: string[] | undefined;
-    try {
-      payloads = await this.source.read(from, { epoch: from.epoch, seq: upto });
-    } catch {
-      return false;
+    while (this.position!.seq < upto) {
+      const from = this.position!;
+      const to = Math.min(upto, from.seq + READ_CHUNK);
+      let payloads: string[] | undefined;
+      try {
+        payloads = await this.source.read(from, { epoch: from.epoch, seq: to });
+      } catch {
+        return false;
+      }
+      if (!payloads) {
+        this.logger.error(
+          `${this.channel}: broadcasts ${from.seq + 1}..${upto} were missed by this node and are no longer in the journal`,
+        );
+        this.position = { epoch: from.epoch, seq: upto };
+        this.onGap();
+        this.wake();
+        return true;
+      }
+      payloads.forEach((json, i) => this.emit(from.epoch, from.seq + 1 + i, json));
     }
-    if (!payloads) {
-      this.logger.error(
-        `${this.channel}: broadcasts ${from.seq + 1}..${upto} were missed by this node and are no longer in the journal`,
-      );
-      this.position = { epoch: from.epoch, seq: upto };
-      this.wake();
-      return true;
-    }
-    payloads.forEach((json, i) => this.emit(from.epoch, from.seq + 1 + i, json));
     return true;
   }
 

@@ -68,6 +68,11 @@ export class RedisBroker extends Broker implements OnApplicationBootstrap, OnApp
   private readonly startup: Promise<void>[] = [];
   private closing = false;
   private wasReady = false;
+  /**
+   * Topics that had local subscribers when the subscriber connection dropped: what Redis had not
+   * yet written to it is gone. Reported (topicsLost) once they are subscribed again.
+   */
+  private readonly lostTopics = new Set<string>();
   private up = false;
   private reconnectCount = 0;
   private readonly stateLog = new RateLimitedLog(this.logger, 'broker state changes');
@@ -98,6 +103,10 @@ export class RedisBroker extends Broker implements OnApplicationBootstrap, OnApp
     this.publisher.defineCommand('snorkyJournalRead', { numberOfKeys: 2, lua: JOURNAL_READ });
     this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => this.onRedisMessage(channel.toString(), message));
     this.subscriber.on('ready', () => this.resubscribeAll());
+    this.subscriber.on('close', () => {
+      if (this.closing) return;
+      for (const topic of this.localTopics()) this.lostTopics.add(topic);
+    });
     this.watchHealth();
   }
 
@@ -243,6 +252,7 @@ export class RedisBroker extends Broker implements OnApplicationBootstrap, OnApp
       },
       (payload) => this.emitLocal(channel, payload),
       this.logger,
+      () => this.journalGap(channel),
     );
     this.cursors.set(channel, cursor);
     if (this.confirmed.has(this.broadcastChannel(channel))) cursor.resync();
@@ -390,10 +400,16 @@ export class RedisBroker extends Broker implements OnApplicationBootstrap, OnApp
       ...[...this.handledChannels()].map((c) => this.broadcastChannel(c)),
       ...[...this.localTopics()].map((t) => this.topicChannel(t)),
     ];
-    if (channels.length === 0) return;
+    if (channels.length === 0) {
+      this.lostTopics.clear();
+      return;
+    }
     this.subscribeRedis(channels).then(
       () => {
         for (const cursor of this.cursors.values()) cursor.resync();
+        const lost = [...this.lostTopics].filter((t) => this.localSubscriberCount(t) > 0);
+        this.lostTopics.clear();
+        this.topicsLost(lost);
       },
       (err) => this.logger.warn(`resubscribing after reconnect failed (${(err as Error).message}); will retry on the next connection`),
     );

@@ -20,6 +20,30 @@ export interface PubSubOptions {
   name?: string;
   /** false makes a "private" pub/sub: only the backend publishes. Default true. */
   frontendPublish?: boolean;
+  /**
+   * How publications travel between nodes (cluster only; a single node delivers in memory either way):
+   * - 'best-effort' (default): Redis PUBLISH to the nodes that have subscribers of the channel. A node
+   *   that lost its Redis subscription (Redis restart, dropped at the output-buffer limit) tells its
+   *   subscribers `channelLost`.
+   * - 'journaled': every publication is numbered and kept in a journal (`journalRetention`) and sent
+   *   to every node; a node that missed some reads them back, so its subscribers get them late
+   *   rather than being told. Told `channelLost` only when the journal no longer holds them or
+   *   started over (Redis lost its data). Costs a script per publication and sends every
+   *   publication of the service to every node.
+   */
+  delivery?: PubSubDelivery;
+  /** Journaled delivery: how long publications are kept, in seconds. Default 60. */
+  journalRetention?: number;
+}
+
+export type PubSubDelivery = 'best-effort' | 'journaled';
+
+export const DEFAULT_PUBSUB_JOURNAL_RETENTION = 60;
+
+/** A journaled publication as broadcast: the topic and the encoded frame its subscribers receive. */
+interface JournaledPublication {
+  t: string;
+  f: string;
 }
 
 /**
@@ -44,10 +68,52 @@ export class PubSubService extends RpcService {
     if (options.name) this.name = options.name;
   }
 
+  private listeningForLosses = false;
+
   protected override onAttach(): void {
     this.quota = this.quotaOf(this.limits.maxSubscriptions);
     this.stats = this.metrics.service(this.name);
     this.stats.subscriptions = () => this.subscriptions.size;
+    if (this.listeningForLosses) return;
+    this.listeningForLosses = true;
+    if (this.journaled) {
+      const retention = (this.options.journalRetention ?? DEFAULT_PUBSUB_JOURNAL_RETENTION) * 1000;
+      this.broker.keepJournal(this.journalChannel, { retentionMs: retention });
+      this.broker.onJournalGap(this.journalChannel, () => this.tellChannelsLost(this.broker.subscribedTopics()));
+      this.broker.onBroadcast(this.journalChannel, (payload) => {
+        const { t, f } = payload as JournaledPublication;
+        this.broker.deliverToLocalSubscribers(t, f);
+      });
+      return;
+    }
+    this.broker.onTopicsLost((topics) => this.tellChannelsLost(topics));
+  }
+
+  /** Journaled delivery (only in a cluster: a single node never misses a publication). */
+  private get journaled(): boolean {
+    return this.options.delivery === 'journaled' && this.broker.clustered;
+  }
+
+  /** The journaled broadcast channel carrying this service's publications to every node. */
+  private get journalChannel(): string {
+    return `pubsub:${this.name}`;
+  }
+
+  /**
+   * Publications on these topics may not have reached this node (its Redis subscription dropped):
+   * each subscriber is told `{"type": "channelLost", "channel": …}` (docs/protocol-notes.md) and
+   * stays subscribed; what it missed is for the app to fetch again. Clients that do not know the
+   * notification (the original Snorky.js) ignore it.
+   */
+  private tellChannelsLost(topics: string[]): void {
+    const prefix = `pubsub:${this.name}:`;
+    for (const topic of topics) {
+      if (!topic.startsWith(prefix)) continue;
+      const subscribers = this.broker.localSubscribers(topic);
+      if (subscribers.size === 0) continue;
+      const frame = encodeEnvelope(this.name, { type: 'channelLost', channel: JSON.parse(topic.slice(prefix.length)) });
+      for (const client of subscribers) client.send(frame);
+    }
   }
 
   private quotaOf(max: number): SubscriptionQuota {
@@ -119,9 +185,14 @@ export class PubSubService extends RpcService {
   }
 
   /** Serialized once for all subscribers, or never if this single node has none (a thunk). */
-  private publishOn(topic: string, channel: unknown, message: unknown): Promise<void> {
+  private async publishOn(topic: string, channel: unknown, message: unknown): Promise<void> {
     const frame = () => encodeEnvelope(this.name, { type: 'message', channel, message });
     if (this.stats) this.stats.publications++;
+    if (this.journaled) {
+      const publication: JournaledPublication = { t: topic, f: frame() };
+      await this.broker.broadcast(this.journalChannel, publication);
+      return;
+    }
     return this.broker.publish(topic, frame);
   }
 
