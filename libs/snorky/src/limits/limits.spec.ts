@@ -64,6 +64,18 @@ describe('RequestRate', () => {
     expect(rate.take(200)).toBe('refuse');
   });
 
+  it('is full again (the same as a fresh bucket) only once both buckets have refilled', () => {
+    const rate = new RequestRate(10, 5, 0);
+    expect(rate.isFull(0)).toBe(true);
+    rate.take(0);
+    expect(rate.isFull(0)).toBe(false);
+    expect(rate.isFull(99)).toBe(false);
+    expect(rate.isFull(100)).toBe(true); // one token back after 100 ms
+    for (let i = 0; i < 7; i++) rate.take(100); // 5 admitted, 2 refused
+    expect(rate.isFull(550)).toBe(false); // tokens full, refusals still 4.5
+    expect(rate.isFull(600)).toBe(true);
+  });
+
   it('admits everything at rate 0 (no limit)', () => {
     const rate = new RequestRate(0, 0, 0);
     for (let i = 0; i < 10_000; i++) expect(rate.take(0)).toBe('admit');
@@ -85,5 +97,18 @@ describe('SubscriptionQuota', () => {
     expect(quota.held(a)).toBe(0);
     expect(quota.held(b)).toBe(1);
     expect(() => new SubscriptionQuota(0).take(a)).not.toThrow();
+  });
+
+  it("reads the service's own count when given one, and keeps nothing itself", () => {
+    const held = new Map<object, number>();
+    const quota = new SubscriptionQuota(2, (client) => held.get(client) ?? 0);
+    const a = {};
+    quota.take(a);
+    held.set(a, 2);
+    expect(() => quota.take(a)).toThrow('Too many subscriptions');
+    quota.release(a);
+    expect(quota.held(a)).toBe(2); // the service's count decides, not release
+    held.set(a, 1);
+    expect(() => quota.take(a)).not.toThrow();
   });
 });

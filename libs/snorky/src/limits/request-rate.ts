@@ -39,4 +39,11 @@ export class RequestRate {
     }
     return 'close';
   }
+
+  /** True when both buckets have refilled by `now`: the state is that of a fresh connection and may be dropped. */
+  isFull(now = Date.now()): boolean {
+    if (this.perSecond <= 0) return true;
+    const refill = ((now - this.last) / 1000) * this.perSecond;
+    return this.tokens + refill >= this.burst && this.refusals + refill >= this.burst;
+  }
 }

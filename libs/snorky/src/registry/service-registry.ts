@@ -11,14 +11,22 @@ import type { SnorkyMetrics } from '../metrics/snorky-metrics';
 import { dropFrame } from './drop-frame';
 import { failureLog } from '../logging/failure-log';
 
+/** How often buckets that have refilled are dropped. */
+const RATE_SWEEP_MS = 1000;
+
 /**
  * The services of one side (frontend or backend), by name. Transports hand it raw frames;
  * it parses the envelope, routes to the service and keeps any failure away from the connection.
  */
 export class ServiceRegistry {
   private readonly services = new Map<string, Service>();
-  /** Each connection's request rate (frontend only: the backend is trusted). Weak: gone with the client. */
-  private readonly rates = new WeakMap<Client, RequestRate>();
+  /**
+   * The request rate of each connection that sent requests lately (frontend only: the backend is
+   * trusted). A bucket that has refilled is the same as a fresh one, so the sweep drops it: an idle
+   * connection keeps no rate state (bench:connections). Deleted on disconnect too.
+   */
+  private readonly rates = new Map<Client, RequestRate>();
+  private sweep?: NodeJS.Timeout;
 
   constructor(
     readonly side: RegistrySide,
@@ -62,8 +70,20 @@ export class ServiceRegistry {
   private rateOf(client: Client): RequestRate | undefined {
     if (!this.rateLimit || this.rateLimit.perSecond <= 0) return undefined;
     let rate = this.rates.get(client);
-    if (!rate) this.rates.set(client, (rate = new RequestRate(this.rateLimit.perSecond, this.rateLimit.burst)));
+    if (!rate) {
+      this.rates.set(client, (rate = new RequestRate(this.rateLimit.perSecond, this.rateLimit.burst)));
+      this.sweep ??= setInterval(() => this.dropFullBuckets(), RATE_SWEEP_MS).unref();
+    }
     return rate;
+  }
+
+  private dropFullBuckets(): void {
+    const now = Date.now();
+    for (const [client, rate] of this.rates) if (rate.isFull(now)) this.rates.delete(client);
+    if (this.rates.size === 0) {
+      clearInterval(this.sweep);
+      this.sweep = undefined;
+    }
   }
 
   /**
@@ -94,6 +114,7 @@ export class ServiceRegistry {
 
   clientDisconnected(client: Client): void {
     markClosed(client);
+    this.rates.delete(client);
     for (const service of this.services.values()) this.guard(service, () => service.clientDisconnected(client));
   }
 

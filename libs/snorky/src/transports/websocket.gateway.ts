@@ -88,6 +88,8 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
       // `ws` buffers at most this for one frame or fragmented message; over it, it closes with 1009.
       maxPayload: maxFrameSize,
       perMessageDeflate: false,
+      // `this.clients` tracks them already: a second Set entry per connection is memory for nothing.
+      clientTracking: false,
       verifyClient: this.verifyClient(handshake.verifyClient),
     });
     this.shared = this.sharedTransport();
@@ -149,8 +151,10 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
     const wss = this.wss;
     if (!wss) return;
     const closed = new Promise<void>((resolve) => wss.close(() => resolve()));
-    for (const socket of wss.clients) socket.terminate();
-    await closed;
+    const left = [...this.clients].map((client) => client.socket);
+    const gone = left.map((socket) => new Promise<void>((resolve) => (socket.readyState === socket.CLOSED ? resolve() : socket.once('close', () => resolve()))));
+    for (const socket of left) socket.terminate();
+    await Promise.all([closed, ...gone]);
   }
 
   /** Each client gets its queued frames, then a 1001 close frame; those still open after `waitMs` are cut. */

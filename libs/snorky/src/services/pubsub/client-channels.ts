@@ -13,6 +13,12 @@ export class ClientChannels<C> {
     return held !== undefined && (typeof held === 'string' ? held === key : held.has(key));
   }
 
+  /** How many channels the client holds. */
+  count(client: C): number {
+    const held = this.byClient.get(client);
+    return held === undefined ? 0 : typeof held === 'string' ? 1 : held.size;
+  }
+
   /** false if the client already holds the channel. */
   add(client: C, key: string): boolean {
     const held = this.byClient.get(client);

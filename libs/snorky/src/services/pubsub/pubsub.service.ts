@@ -60,8 +60,8 @@ export class PubSubService extends RpcService {
   /** client -> topics it holds (to answer Already/Not subscribed and clean up). */
   private readonly subscriptions = new ClientChannels<Client>();
   private stats?: ServiceStats;
-  /** Subscriptions per connection (PROTOCOL §11). */
-  private quota = new SubscriptionQuota(this.limits.maxSubscriptions);
+  /** Subscriptions per connection (PROTOCOL §11), read from `subscriptions`: nothing stored per connection. */
+  private quota = this.quotaOf(this.limits.maxSubscriptions);
 
   constructor(@Optional() @Inject(PUBSUB_OPTIONS) private readonly options: PubSubOptions = {}) {
     super();
@@ -71,7 +71,7 @@ export class PubSubService extends RpcService {
   private listeningForLosses = false;
 
   protected override onAttach(): void {
-    this.quota = new SubscriptionQuota(this.limits.maxSubscriptions);
+    this.quota = this.quotaOf(this.limits.maxSubscriptions);
     this.stats = this.metrics.service(this.name);
     this.stats.subscriptions = () => this.subscriptions.size;
     if (this.listeningForLosses) return;
@@ -114,6 +114,10 @@ export class PubSubService extends RpcService {
       const frame = encodeEnvelope(this.name, { type: 'channelLost', channel: JSON.parse(topic.slice(prefix.length)) });
       for (const client of subscribers) client.send(frame);
     }
+  }
+
+  private quotaOf(max: number): SubscriptionQuota {
+    return new SubscriptionQuota(max, (client) => this.subscriptions.count(client as Client));
   }
 
   /**
