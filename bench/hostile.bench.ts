@@ -7,17 +7,25 @@
  *   canary: a client calling a tiny command every 20 ms, p50/p99 latency, on the idle server and
  *   while one client sends such frames continuously (one in flight at a time, back to back).
  * Targets (issue 11): worst frame ≤ 50 ms, canary p99 under the flood ≤ 50 ms.
+ * Snorky runs with its per-connection read budget (limits.maxBytesPerSecond) at its default, the
+ * defence being measured (HOSTILE_BUDGET=<bytes/s> to try another, 0 = off). Each worst frame is sent
+ * on a fresh connection (a full budget: its frame is read at once); the flood then continues on the
+ * last of those connections, i.e. a client flooding continuously, past its first (burst) frame — the
+ * cost of that first frame is the worst-frame column. The flooder is cut when the canary is done (a
+ * throttled flooder's frame in flight may take seconds to be read).
  */
 import { join } from 'path';
 import { startBaselineProcess } from './baseline-process';
 import WebSocket from 'ws';
 import { startStandaloneServer } from '../test/support/standalone-server';
 import { median, percentile } from './fanout/fanout-measure';
+import { DEFAULT_LIMITS } from '@snorky/nest';
 
 const KEYS = Number(process.env.HOSTILE_KEYS ?? 96_000);
 const ROUNDS = Number(process.env.HOSTILE_ROUNDS ?? 2);
 const CANARY_SECONDS = Number(process.env.HOSTILE_SECONDS ?? 2);
 const CANARY_EVERY_MS = 20;
+const BUDGET = Number(process.env.HOSTILE_BUDGET ?? DEFAULT_LIMITS.maxBytesPerSecond);
 
 /** The adversarial frame's object: KEYS short keys, serialized just under 1 MiB. */
 function worstObject(): Record<string, number> {
@@ -94,7 +102,8 @@ async function floodRun(flooder: RpcSocket, canary: RpcSocket, frameOf: (id: num
   })();
   await canaryRun(canary, CANARY_SECONDS, latencies);
   running = false;
-  await flood;
+  flooder.ws.terminate(); // its frame in flight may be held back by the budget for seconds
+  void flood;
   return sent;
 }
 
@@ -112,32 +121,40 @@ async function main(): Promise<void> {
   }
   console.log('("message, 1 subscriber": a client subscribed to that channel, so Snorky also serializes the fan-out frame; the bare server answers as before)');
   const baseline = await startBaselineProcess(join(__dirname, 'hostile', 'ws-parse-server.js'));
-  const server = await startStandaloneServer({ services: [{ type: 'pubsub', name: 'pubsub', backend: 'pubsub_backend' }], frontend: { pingInterval: 0 } });
+  console.log(`Snorky: limits.maxBytesPerSecond ${BUDGET} (${BUDGET === DEFAULT_LIMITS.maxBytesPerSecond ? 'the default' : 'HOSTILE_BUDGET'}), burst = maxFrameSize; the bare server has no budget`);
+  const server = await startStandaloneServer({
+    services: [{ type: 'pubsub', name: 'pubsub', backend: 'pubsub_backend' }],
+    frontend: { pingInterval: 0 },
+    limits: { maxBytesPerSecond: BUDGET },
+  });
   const targets: Target[] = [
     { name: 'bare ws + JSON.parse (baseline)', url: baseline.url },
     { name: 'Snorky PubSub', url: server.frontendUrl },
   ];
   const results = new Map<string, Figures>();
-  const sockets = new Map<string, { flooder: RpcSocket; canary: RpcSocket }>();
+  const canaries = new Map<string, RpcSocket>();
   const watcher = await RpcSocket.open(server.frontendUrl);
   await watcher.call(publishFrame({ channel: 'watched' }, 0).replace('"publish"', '"subscribe"'), 0);
   watcher.ws.removeAllListeners('message'); // receives every flood frame; no need to parse them
   for (const t of targets) {
-    sockets.set(t.name, { flooder: await RpcSocket.open(t.url), canary: await RpcSocket.open(t.url) });
+    canaries.set(t.name, await RpcSocket.open(t.url));
     for (const kind of Object.keys(templates)) results.set(`${t.name}|${kind}`, { worstFrameMs: [], idleCanary: [], floodCanary: [], floodFrames: 0, floodSeconds: 0 });
   }
   for (let round = 0; round < ROUNDS * 2; round++) {
     const order = round % 2 === 0 ? targets : [...targets].reverse();
     for (const t of order) {
-      const { flooder, canary } = sockets.get(t.name)!;
+      const canary = canaries.get(t.name)!;
       for (const kind of Object.keys(templates) as (keyof typeof templates)[]) {
         const r = results.get(`${t.name}|${kind}`)!;
+        let single: RpcSocket | undefined;
         for (let i = 0; i < 3; i++) {
+          single?.ws.close();
+          single = await RpcSocket.open(t.url);
           const id = nextCallId++;
-          r.worstFrameMs.push(await flooder.call(frameOf(kind)(id), id));
+          r.worstFrameMs.push(await single.call(frameOf(kind)(id), id));
         }
         await canaryRun(canary, CANARY_SECONDS / 3, r.idleCanary);
-        r.floodFrames += await floodRun(flooder, canary, frameOf(kind), r.floodCanary);
+        r.floodFrames += await floodRun(single!, canary, frameOf(kind), r.floodCanary);
         r.floodSeconds += CANARY_SECONDS;
       }
     }

@@ -77,6 +77,13 @@ export interface SnorkyLimitsOptions {
    * Default 1000.
    */
   requestBurst?: number;
+  /**
+   * Bytes per second one WebSocket connection is read at, as a token bucket whose burst is maxFrameSize
+   * (any single legal frame is read at once). Over it the connection is not read until the budget
+   * refills (TCP backpressure: nothing dropped, reordered or closed). Bounds the parsing work one
+   * client can make the server do. Default 65536 (64 KiB/s); 0 = no budget.
+   */
+  maxBytesPerSecond?: number;
   /** Frontend connections (WebSocket + SockJS) one node accepts; more are refused (HTTP 503). Default 10 000. */
   maxConnections?: number;
   /** Seconds a WebSocket frame or fragmented message may stay unfinished before its connection is closed (1008). Default 30. */

@@ -7,7 +7,8 @@ import { TestSocket } from '../../support/ws-client';
  * The security suites send channels as large as a frame (a 96 000-key channel costs what it costs to
  * canonicalize): the channel size limit (1 KiB by default, PROTOCOL §11) is raised to the frame size here.
  */
-const LIMITS = { maxChannelSize: 1024 * 1024 };
+// Cost measurements send many large frames from one connection: no read budget (limits.maxBytesPerSecond).
+const LIMITS = { maxChannelSize: 1024 * 1024, maxBytesPerSecond: 0 };
 
 /** The services of every node the security suites start: PubSub, and DataSync with one dealer of each kind. */
 export const SECURITY_SERVICES = [

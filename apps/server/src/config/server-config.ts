@@ -87,6 +87,7 @@ export class LimitsConfig {
   @IsOptional() @IsInt() @Min(0) maxChannelSize?: number;
   @IsOptional() @IsNumber() @Min(0) maxRequestsPerSecond?: number;
   @IsOptional() @IsInt() @Min(0) requestBurst?: number;
+  @IsOptional() @IsNumber() @Min(0) maxBytesPerSecond?: number;
   @IsOptional() @IsInt() @Min(0) maxConnections?: number;
   @IsOptional() @IsNumber() @Min(0) frameTimeout?: number;
   @IsOptional() @IsNumber() @Min(0) headersTimeout?: number;

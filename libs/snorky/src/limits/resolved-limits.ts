@@ -8,6 +8,7 @@ export const DEFAULT_LIMITS: ResolvedLimits = {
   maxChannelSize: 1024,
   maxRequestsPerSecond: 200,
   requestBurst: 1000,
+  maxBytesPerSecond: 64 * 1024,
   maxConnections: 10_000,
   frameTimeout: 30,
   headersTimeout: 10,

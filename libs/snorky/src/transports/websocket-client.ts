@@ -4,6 +4,7 @@ import { Client, clientIdOf, newClientNumber, TransportKind } from '../client/cl
 import type { TransportStats } from '../metrics/node-stats';
 import type { Frame } from '../protocol/envelope';
 import { FrameProgress } from '../limits/frame-progress';
+import { type ByteBudget, spendBytes } from '../limits/byte-budget';
 
 const TEXT = { binary: false };
 /** How long a client told to close may take to answer before its socket is cut. */
@@ -18,6 +19,8 @@ export interface WebSocketTransport {
   readonly maxBufferedBytes: number;
   /** Ms a frame or fragmented message may stay unfinished (PROTOCOL §11); 0 = no limit. */
   readonly frameTimeoutMs: number;
+  /** The read budget of each connection (limits.maxBytesPerSecond); perSecond 0 = none. */
+  readonly byteBudget: ByteBudget;
   /** Frame counters; undefined when metrics are off. */
   readonly counters: TransportStats | undefined;
   received(client: WebSocketClient, data: Buffer, isBinary: boolean): void;
@@ -49,7 +52,14 @@ function onError(this: Tagged<WebSocket>, err: Error): void {
 }
 
 function onTcpData(this: Tagged<Socket>, chunk: Buffer): void {
-  this[CLIENT].watchFrames(chunk);
+  const client = this[CLIENT];
+  if (client.transportOf.frameTimeoutMs > 0) client.watchFrames(chunk);
+  if (client.transportOf.byteBudget.perSecond > 0) client.spendReadBudget(chunk.length);
+}
+
+function resumeReading(client: WebSocketClient): void {
+  client.budgetTimer = undefined;
+  client.socket.resume();
 }
 
 function flush(client: WebSocketClient): void {
@@ -72,6 +82,10 @@ export class WebSocketClient implements Client {
   private progress?: FrameProgress;
   private frameTimer?: NodeJS.Timeout;
   private closeTimer?: NodeJS.Timeout;
+  /** Read budget (limits/byte-budget.ts): set at the first read, only when a budget is on. */
+  budgetBytes?: number;
+  budgetAt?: number;
+  budgetTimer?: NodeJS.Timeout;
 
   constructor(
     readonly socket: WebSocket,
@@ -85,7 +99,7 @@ export class WebSocketClient implements Client {
     tagged.on('message', onMessage as (this: WebSocket, data: Buffer, isBinary: boolean) => void);
     tagged.on('close', onClose as (this: WebSocket) => void);
     tagged.on('error', onError as (this: WebSocket, err: Error) => void);
-    if (transportOf.frameTimeoutMs > 0) {
+    if (transportOf.frameTimeoutMs > 0 || transportOf.byteBudget.perSecond > 0) {
       (tcp as Tagged<Socket>)[CLIENT] = this;
       tcp.on('data', onTcpData as (this: Socket, chunk: Buffer) => void);
     }
@@ -118,6 +132,18 @@ export class WebSocketClient implements Client {
   closed(): void {
     clearTimeout(this.frameTimer);
     clearTimeout(this.closeTimer);
+    clearTimeout(this.budgetTimer);
+  }
+
+  /**
+   * Over its read budget, the connection is not read until the budget refills (ws pause/resume, which
+   * keep ws's own backpressure): frames wait in the client's socket, in order; nothing is dropped.
+   */
+  spendReadBudget(bytes: number): void {
+    const waitMs = spendBytes(this, this.transportOf.byteBudget, bytes);
+    if (waitMs === 0 || this.budgetTimer !== undefined) return;
+    this.socket.pause();
+    this.budgetTimer = setTimeout(resumeReading, waitMs, this);
   }
 
   /** One timer at a time, armed while a frame is unfinished; it re-arms for the frame then in progress. */
@@ -135,6 +161,8 @@ export class WebSocketClient implements Client {
   private armFrameTimer(): void {
     const since = this.progress?.unfinishedSince;
     if (since === undefined) return void (this.frameTimer = undefined);
+    // Not read because of its read budget: the wait is ours, not the client's.
+    if (this.budgetTimer !== undefined) return void (this.frameTimer = setTimeout(() => this.armFrameTimer(), this.transportOf.frameTimeoutMs));
     const left = since + this.transportOf.frameTimeoutMs - Date.now();
     if (left <= 0) {
       this.frameTimer = undefined;

@@ -193,6 +193,7 @@ export class SnorkyWebSocketGateway implements OnApplicationBootstrap, BeforeApp
     return {
       maxBufferedBytes: this.options.frontend?.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
       frameTimeoutMs: this.limits.frameTimeout * 1000,
+      byteBudget: { perSecond: this.limits.maxBytesPerSecond, burst: this.options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE },
       counters,
       received: (client, data, isBinary) => {
         if (counters !== undefined) counters.framesReceived++;
