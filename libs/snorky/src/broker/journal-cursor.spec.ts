@@ -112,6 +112,17 @@ describe('JournalCursor', () => {
     expect(delivered).toEqual(['missed', 'after']);
   });
 
+  it('retries a failed catch-up by itself when nothing more is broadcast', async () => {
+    journal.failing = true;
+    broadcast('missed', false);
+    broadcast('last');
+    await flush();
+    expect(delivered).toEqual([]);
+    journal.failing = false; // Redis answers again; no further message or resync comes
+    await new Promise((r) => setTimeout(r, 400)); // first retry after 250 ms
+    expect(delivered).toEqual(['missed', 'last']);
+  });
+
   it('tells when a position is reached, or fails fast', async () => {
     const reached = cursor.reached({ epoch: 'e1', seq: 3 }, 1000);
     broadcast('a');

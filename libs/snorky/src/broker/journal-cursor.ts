@@ -12,6 +12,9 @@ export interface JournalSource {
 
 /** Journal entries read back per Redis command. */
 const READ_CHUNK = 100;
+/** A catch-up that failed (Redis slow or away) is tried again by itself, backing off to the max. */
+const RETRY_MIN_MS = 250;
+const RETRY_MAX_MS = 5000;
 
 type Item = { kind: 'message'; epoch: string; seq: number; json: string } | { kind: 'resync' };
 
@@ -28,6 +31,8 @@ export class JournalCursor {
   private readonly queue: Item[] = [];
   private busy = false;
   private waiters: { target: JournalPosition; resolve: () => void }[] = [];
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryDelayMs = RETRY_MIN_MS;
   private syncWaiters: (() => void)[] = [];
 
   constructor(
@@ -89,13 +94,29 @@ export class JournalCursor {
       while (this.queue.length > 0) {
         const item = this.queue[0];
         const done = item.kind === 'resync' ? await this.catchUp() : await this.accept(item);
-        // Redis failed mid-way: keep the item; the next message or reconnection retries it.
-        if (!done) return;
+        // Redis failed mid-way: keep the item and try again soon. Waiting for the next message would
+        // leave a node silently behind when nothing more is broadcast (seen: a paused node's last
+        // publications never delivered after the publishers stopped).
+        if (!done) {
+          this.retryLater();
+          return;
+        }
+        this.retryDelayMs = RETRY_MIN_MS;
         this.queue.shift();
       }
     } finally {
       this.busy = false;
     }
+  }
+
+  private retryLater(): void {
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.drain();
+    }, this.retryDelayMs);
+    this.retryTimer.unref();
+    this.retryDelayMs = Math.min(this.retryDelayMs * 2, RETRY_MAX_MS);
   }
 
   private async catchUp(): Promise<boolean> {

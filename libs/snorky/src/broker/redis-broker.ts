@@ -411,7 +411,14 @@ export class RedisBroker extends Broker implements OnApplicationBootstrap, OnApp
         this.lostTopics.clear();
         this.topicsLost(lost);
       },
-      (err) => this.logger.warn(`resubscribing after reconnect failed (${(err as Error).message}); will retry on the next connection`),
+      (err) => {
+        // Still connected but the SUBSCRIBE failed (e.g. timed out under load): nothing else would
+        // retry it, so this node would stay deaf to its channels. While disconnected, 'ready' retries.
+        this.logger.warn(`resubscribing after reconnect failed (${(err as Error).message}); retrying`);
+        setTimeout(() => {
+          if (this.subscriber.status === 'ready' && !this.closing) this.resubscribeAll();
+        }, 1000).unref();
+      },
     );
   }
 
