@@ -71,6 +71,13 @@ describe('graceful drain (PROTOCOL §11)', () => {
     const slow = clients[0];
     const tcp = (slow.ws as unknown as { _socket: Socket })._socket;
     tcp.pause();
+    // A request whose body completes during the drain. Opened before the publications below so that
+    // the server has surely parsed its head when SIGTERM comes: a connection whose head is still
+    // unread is idle to Node, and closing the listener cuts idle connections.
+    const body = await halfSent(
+      server.backendUrl,
+      `POST /backend HTTP/1.1\r\nHost: x\r\nX-Backend-Key: ${server.apiKey}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{`,
+    );
     const COUNT = 300;
     const payload = 'p'.repeat(20_000);
     for (let i = 0; i < COUNT; i++) expect((await publish({ i, payload })).status).toBe(200);
@@ -78,13 +85,11 @@ describe('graceful drain (PROTOCOL §11)', () => {
     // Half-sent requests on both ports, as a slowloris would leave them.
     const head = await halfSent(server.backendUrl, 'POST /backend HTTP/1.1\r\nHost: x\r\nX-Back');
     const frontendHead = await halfSent(wsUrl, 'GET /ws HTTP/1.1\r\nHost: x\r\nUpgr');
-    const body = await halfSent(
-      server.backendUrl,
-      `POST /backend HTTP/1.1\r\nHost: x\r\nX-Backend-Key: ${server.apiKey}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{`,
-    );
 
     const exit = exitTime(server, 'SIGTERM');
-    await new Promise((r) => setTimeout(r, 300));
+    // The body completes once the drain has begun (its log line), not after a guessed delay.
+    const drainStarted = Date.now() + 5000;
+    while (!server.output().includes('SIGTERM: draining') && Date.now() < drainStarted) await new Promise((r) => setTimeout(r, 10));
     body.socket.write('}'); // the body completes during the drain: a new request, refused
     // The slow client reads again only after 1.5 s: the drain (bound 3 s) waits for it, frames first.
     await new Promise((r) => setTimeout(r, 1200));
