@@ -1,8 +1,10 @@
 import type { Client } from '../client/client';
 import type { Frame } from '../protocol/envelope';
+import { randomUUID } from 'crypto';
 import { DEFAULT_JOURNAL_MAX_ENTRIES, JournalOptions, JournalPosition } from './journal';
 
-export type BroadcastHandler = (payload: unknown) => void;
+/** Receives a broadcast; `position` is its place in the channel's journal (journaled channels only). */
+export type BroadcastHandler = (payload: unknown, position?: JournalPosition) => void;
 
 /** Told which topics' subscribers of this node may have missed publications (see `onTopicsLost`). */
 export type TopicsLostListener = (topics: string[]) => void;
@@ -31,7 +33,6 @@ interface MemoryJournal {
   entries: { seq: number; at: number; payload: unknown }[];
 }
 
-const LOCAL_EPOCH = 'local';
 
 /**
  * The fan-out seam. Services never loop over sockets: they publish a frame on a topic and every node
@@ -53,6 +54,11 @@ export abstract class Broker {
   private readonly claims = new Map<string, { value: string; timer: ReturnType<typeof setTimeout> }>();
   /** Once-keys of recent broadcasts → when they expire; oldest first (see firstTime). */
   private readonly onceKeys = new Map<string, number>();
+  /**
+   * Epoch of this process's memory journals: fresh per broker, so a position from before a restart
+   * is never taken for one of today's (a client resuming after the server restarted is told stale).
+   */
+  private readonly localEpoch = randomUUID();
 
   /** True when several nodes share this broker (state then lives outside the process). */
   get clustered(): boolean {
@@ -170,12 +176,12 @@ export abstract class Broker {
   /** The last broadcast of `channel` this node's handlers received; undefined while not in sync. */
   journalPosition(channel: string): JournalPosition | undefined {
     const journal = this.journals.get(channel);
-    return journal ? { epoch: LOCAL_EPOCH, seq: journal.seq } : undefined;
+    return journal ? { epoch: this.localEpoch, seq: journal.seq } : undefined;
   }
 
   /** The last broadcast of `channel` made anywhere (a round trip in a cluster). */
   async journalHead(channel: string): Promise<JournalPosition> {
-    return this.journalPosition(channel) ?? { epoch: LOCAL_EPOCH, seq: 0 };
+    return this.journalPosition(channel) ?? { epoch: this.localEpoch, seq: 0 };
   }
 
   /** Resolves once this node's handlers have received the broadcast at `position` (or later). */
@@ -187,7 +193,7 @@ export abstract class Broker {
    */
   async readJournal(channel: string, from: JournalPosition, upto: JournalPosition): Promise<unknown[] | undefined> {
     const journal = this.journals.get(channel);
-    if (!journal || from.epoch !== LOCAL_EPOCH || upto.epoch !== LOCAL_EPOCH) return undefined;
+    if (!journal || from.epoch !== this.localEpoch || upto.epoch !== this.localEpoch) return undefined;
     if (upto.seq <= from.seq) return [];
     const first = journal.entries[0]?.seq ?? journal.seq + 1;
     if (first > from.seq + 1 || upto.seq > journal.seq) return undefined;
@@ -195,15 +201,16 @@ export abstract class Broker {
   }
 
   /** Records a broadcast in this node's memory journal (single-node engines call it on broadcast). */
-  protected journalLocal(channel: string, payload: unknown): void {
+  protected journalLocal(channel: string, payload: unknown): JournalPosition | undefined {
     const journal = this.journals.get(channel);
-    if (!journal) return;
+    if (!journal) return undefined;
     const now = Date.now();
     journal.entries.push({ seq: ++journal.seq, at: now, payload });
     const max = journal.options.maxEntries ?? DEFAULT_JOURNAL_MAX_ENTRIES;
     let drop = Math.max(0, journal.entries.length - max);
     while (drop < journal.entries.length && journal.entries[drop].at < now - journal.options.retentionMs) drop++;
     if (drop > 0) journal.entries.splice(0, drop);
+    return { epoch: this.localEpoch, seq: journal.seq };
   }
 
   // ---- claims -------------------------------------------------------------------------------
@@ -290,8 +297,8 @@ export abstract class Broker {
     for (const listener of this.topicsLostListeners) listener(topics);
   }
 
-  protected emitLocal(channel: string, payload: unknown): void {
-    for (const handler of this.handlers.get(channel) ?? []) handler(payload);
+  protected emitLocal(channel: string, payload: unknown, position?: JournalPosition): void {
+    for (const handler of this.handlers.get(channel) ?? []) handler(payload, position);
   }
 }
 
@@ -303,8 +310,7 @@ export class LocalBroker extends Broker {
 
   async broadcast(channel: string, payload: unknown, once?: BroadcastOnce): Promise<boolean> {
     if (once && !this.firstTime(once.key, once.ttlMs)) return false;
-    this.journalLocal(channel, payload);
-    this.emitLocal(channel, payload);
+    this.emitLocal(channel, payload, this.journalLocal(channel, payload));
     return true;
   }
 }

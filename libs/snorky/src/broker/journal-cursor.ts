@@ -38,7 +38,7 @@ export class JournalCursor {
   constructor(
     readonly channel: string,
     private readonly source: JournalSource,
-    private readonly deliver: (payload: unknown) => void,
+    private readonly deliver: (payload: unknown, position: JournalPosition) => void,
     private readonly logger: Logger,
     /** Broadcasts were missed for good (the journal started over, or no longer holds them). */
     private readonly onGap: () => void = () => undefined,
@@ -196,7 +196,7 @@ export class JournalCursor {
       return;
     }
     try {
-      this.deliver(payload);
+      this.deliver(payload, this.position);
     } catch (err) {
       this.logger.error(`${this.channel}: a handler failed on broadcast ${seq}`, err instanceof Error ? err.stack : String(err));
     }

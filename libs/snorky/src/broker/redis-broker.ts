@@ -250,7 +250,7 @@ export class RedisBroker extends Broker implements OnApplicationBootstrap, OnApp
         head: () => this.journalHead(channel),
         read: (from, upto) => this.readJournalEntries(channel, from, upto),
       },
-      (payload) => this.emitLocal(channel, payload),
+      (payload, position) => this.emitLocal(channel, payload, position),
       this.logger,
       () => this.journalGap(channel),
     );
