@@ -238,6 +238,25 @@ export abstract class Broker {
     return this.claims.get(key)?.value;
   }
 
+  /** Removes the claim under `key`, if any. */
+  async dropClaim(key: string): Promise<void> {
+    const claim = this.claims.get(key);
+    if (!claim) return;
+    clearTimeout(claim.timer);
+    this.claims.delete(key);
+  }
+
+  /** Gives each existing claim of `keys` a new TTL of `ttlMs` from now (missing ones stay missing). */
+  async refreshClaims(keys: string[], ttlMs: number): Promise<void> {
+    for (const key of keys) {
+      const claim = this.claims.get(key);
+      if (!claim) continue;
+      clearTimeout(claim.timer);
+      claim.timer = setTimeout(() => this.claims.delete(key), ttlMs);
+      claim.timer.unref?.();
+    }
+  }
+
   /**
    * In-memory once-keys (single node): true the first time `key` is seen within `ttlMs`.
    * Expired keys are swept from the front of the insertion-ordered map on each call — O(1)

@@ -23,3 +23,21 @@ export const DEFAULT_JOURNAL_MAX_ENTRIES = 100_000;
 export function samePosition(a: JournalPosition, b: JournalPosition): boolean {
   return a.epoch === b.epoch && a.seq === b.seq;
 }
+
+/** Longest epoch accepted from a client (ours are UUIDs or 16-byte hex strings). */
+const MAX_EPOCH_LENGTH = 128;
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * A position a client sends back (resuming): exactly `{"epoch": string, "seq": integer ≥ 0}`;
+ * undefined for anything else (the caller answers `Invalid params`).
+ */
+export function parsePosition(raw: unknown): JournalPosition | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const keys = Object.keys(raw);
+  if (keys.length !== 2 || !hasOwn.call(raw, 'epoch') || !hasOwn.call(raw, 'seq')) return undefined;
+  const { epoch, seq } = raw as Record<string, unknown>;
+  if (typeof epoch !== 'string' || epoch.length === 0 || epoch.length > MAX_EPOCH_LENGTH) return undefined;
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return undefined;
+  return { epoch, seq };
+}

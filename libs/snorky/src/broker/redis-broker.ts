@@ -329,6 +329,26 @@ export class RedisBroker extends Broker implements OnApplicationBootstrap, OnApp
     }
   }
 
+  override async dropClaim(key: string): Promise<void> {
+    try {
+      await this.publisher.del(this.prefix + 'claim:' + key);
+    } catch (err) {
+      throw this.unavailable(err);
+    }
+  }
+
+  override async refreshClaims(keys: string[], ttlMs: number): Promise<void> {
+    const pipeline = this.publisher.pipeline();
+    for (const key of keys) pipeline.pexpire(this.prefix + 'claim:' + key, ttlMs);
+    try {
+      const results = await pipeline.exec();
+      const failed = results?.find(([err]) => err);
+      if (failed) throw failed[0];
+    } catch (err) {
+      throw this.unavailable(err);
+    }
+  }
+
   // ---- Redis side ---------------------------------------------------------------------------
 
   private topicChannel(topic: string): string {

@@ -4,9 +4,9 @@ import { BrokerUnavailableError } from '../../broker/broker-unavailable.error';
 import type { JournalPosition } from '../../broker/journal';
 import { DataSyncError, DataSyncErrorText } from './datasync-error';
 import { DataSyncEngine, newToken } from './datasync-engine';
-import type { Delta } from './delta';
-import { DeltaSink } from './subscription';
+import { DeltaSink, Subscription } from './subscription';
 import { Authorization, SubscriptionHandoff } from './subscription-handoff';
+import { catchUp } from './subscription-resume';
 
 /** What a token stands for, stored in the broker until it is acquired or expires. */
 interface ClaimRecord {
@@ -16,8 +16,6 @@ interface ClaimRecord {
   seq: number;
 }
 
-/** Broadcasts stay in the journal this much longer than a token can wait (clock and transit slack). */
-const JOURNAL_MARGIN_MS = 10_000;
 /** An acquisition that finds no token looks once more after this (the authorizing write may be in flight). */
 const CLAIM_GRACE_MS = 25;
 
@@ -45,9 +43,7 @@ export class ClusterSubscriptionHandoff implements SubscriptionHandoff {
     private readonly channel: string,
     private readonly timeoutMs: number,
     private readonly logger: Logger,
-  ) {
-    broker.keepJournal(channel, { retentionMs: timeoutMs + JOURNAL_MARGIN_MS });
-  }
+  ) {}
 
   authorize(rawItems: unknown): Authorization {
     const items = this.engine.validateItems(rawItems);
@@ -62,7 +58,7 @@ export class ClusterSubscriptionHandoff implements SubscriptionHandoff {
     return { token, shared };
   }
 
-  async acquire(token: unknown, client: DeltaSink): Promise<void> {
+  async acquire(token: unknown, client: DeltaSink, batchPrefix?: string): Promise<Subscription> {
     if (typeof token !== 'string') throw new DataSyncError(DataSyncErrorText.tokenMustBeString);
     this.inSyncPosition();
     const record = await this.takeClaim(token);
@@ -80,21 +76,18 @@ export class ClusterSubscriptionHandoff implements SubscriptionHandoff {
     this.engine.authorize(record.items, token);
     const subscription = this.engine.subscriptions.get(token)!;
     try {
-      const missed = await this.broker.readJournal(this.channel, authorized, here);
-      if (!missed) {
+      if (!(await catchUp(this.engine, this.broker, this.channel, subscription, authorized, here))) {
         this.logger.warn(`deltas for a token are no longer in the journal (batches ${authorized.seq + 1}..${here.seq})`);
         throw new DataSyncError(DataSyncErrorText.noSuchSubscription);
       }
-      const live = subscription.drainKept();
-      for (const batch of missed) this.engine.routeTo(subscription, batch as Delta[]);
-      for (const frame of live) subscription.deliver(frame);
     } catch (err) {
       this.engine.cancel(subscription);
       throw err;
     }
-    this.engine.acquire(token, client);
+    this.engine.acquire(token, client, batchPrefix);
     // The client left while its subscription was being caught up.
     if (this.gone.has(client)) this.engine.clientGone(client);
+    return subscription;
   }
 
   clientGone(client: DeltaSink): void {

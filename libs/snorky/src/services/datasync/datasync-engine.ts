@@ -3,7 +3,9 @@ import { DataSyncError, DataSyncErrorText } from './datasync-error';
 import { DealerRegistry } from './dealer-registry';
 import { BaseDealer, InvalidQueryError, dealerName } from './dealers/base.dealer';
 import { Delta, parseDeltas } from './delta';
-import { DealerErrorHandler, DeltaEncoder, routeDelta } from './delta-router';
+import type { JournalPosition } from '../../broker/journal';
+import { BatchEncoder } from './batch-encoder';
+import { DealerErrorHandler, DeltaEncoder, routeBatch } from './delta-router';
 import { DeliveryCounter, DeltaSink, Subscription } from './subscription';
 import { SubscriptionStore } from './subscription-store';
 
@@ -131,8 +133,11 @@ export class DataSyncEngine {
     return items;
   }
 
-  /** Links an authorized, unacquired subscription to `client`, sending its kept deltas first. */
-  acquire(token: unknown, client: DeltaSink): void {
+  /**
+   * Links an authorized, unacquired subscription to `client`, sending its kept deltas first.
+   * `batchPrefix` makes it resumable (batchFramePrefix): its deltas then go out a batch per frame.
+   */
+  acquire(token: unknown, client: DeltaSink, batchPrefix?: string): Subscription {
     if (typeof token !== 'string') throw new DataSyncError(DataSyncErrorText.tokenMustBeString);
     const subscription = this.subscriptions.get(token);
     if (!subscription || subscription.acquired) throw new DataSyncError(DataSyncErrorText.noSuchSubscription);
@@ -142,7 +147,9 @@ export class DataSyncEngine {
     }
     clearTimeout(subscription.expiry);
     subscription.expiry = undefined;
-    this.subscriptions.attach(subscription, client);
+    if (batchPrefix !== undefined) subscription.makeResumable(batchPrefix);
+    this.subscriptions.attach(subscription, client, new BatchEncoder(this.encode));
+    return subscription;
   }
 
   /** Cancels a subscription on behalf of the client that acquired it. */
@@ -182,19 +189,17 @@ export class DataSyncEngine {
     return parseDeltas(raw);
   }
 
-  /** Routes an already validated batch to this node's subscriptions, in order. */
-  route(deltas: readonly Delta[]): void {
-    for (const delta of deltas) {
-      routeDelta(delta, this.dealers.forModel(delta.model), this.encode, this.onDealerError);
-    }
+  /** Routes an already validated batch (journal `position`) to this node's subscriptions, in order. */
+  route(deltas: readonly Delta[], position?: JournalPosition): void {
+    routeBatch(deltas, position, this.dealersOf, this.encode, this.onDealerError);
   }
 
-  /** Routes deltas to `subscription` only (a cluster node catching a taken-over subscription up). */
-  routeTo(subscription: Subscription, deltas: readonly Delta[]): void {
-    for (const delta of deltas) {
-      routeDelta(delta, this.dealers.forModel(delta.model), this.encode, this.onDealerError, subscription);
-    }
+  /** Routes a batch to `subscription` only (catching a taken-over or resumed subscription up). */
+  routeTo(subscription: Subscription, deltas: readonly Delta[], position?: JournalPosition): void {
+    routeBatch(deltas, position, this.dealersOf, this.encode, this.onDealerError, subscription);
   }
+
+  private readonly dealersOf = (model: string) => this.dealers.forModel(model);
 
   /** Cancels everything (service shutdown): clears timers so the process can exit. */
   close(): void {

@@ -24,4 +24,6 @@ export const DataSyncErrorText = {
   missingField: (name: string) => `Missing field '${name}'`,
   /** publishDeltas' optional batch id (an addition, docs/protocol-notes.md). */
   batchIdMustBeString: 'batchId must be a string of 1 to 128 characters',
+  /** resumeSubscription (an addition): the client refetches and acquires a new token. */
+  cannotResume: 'Cannot resume subscription',
 } as const;

@@ -25,3 +25,18 @@ export class PublishDeltasParams {
   @IsJsonValue()
   batchId?: unknown;
 }
+
+export class AcquireParams extends TokenParams {
+  /** Optional: `true` makes the subscription resumable (docs/protocol-notes.md, "Resume"). */
+  @IsOptional()
+  @IsJsonValue()
+  resume?: unknown;
+}
+
+export class ResumeParams {
+  @IsJsonValue()
+  resumeToken: unknown;
+
+  @IsJsonValue()
+  position: unknown;
+}

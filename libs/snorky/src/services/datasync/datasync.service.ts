@@ -1,6 +1,9 @@
 import { Inject, Optional } from '@nestjs/common';
 import type { Client } from '../../client/client';
+import { JournalPosition, parsePosition } from '../../broker/journal';
 import { encodeEnvelope } from '../../protocol/envelope';
+import { ErrorText } from '../../protocol/error-text';
+import { RpcError } from '../../rpc/rpc-error';
 import { failureLog } from '../../logging/failure-log';
 import { RpcCommand } from '../../rpc/rpc-command.decorator';
 import { RpcRequest } from '../../rpc/rpc-request';
@@ -9,7 +12,9 @@ import { SnorkyService } from '../../rpc/snorky-service.decorator';
 import { SubscriptionQuota } from '../../limits/subscription-quota';
 import { ClusterSubscriptionHandoff } from './cluster-subscription-handoff';
 import { DataSyncEngine, DEFAULT_UNACQUIRED_TIMEOUT } from './datasync-engine';
-import { TokenParams } from './datasync.params';
+import { AcquireParams, ResumeParams, TokenParams } from './datasync.params';
+import { batchFramePrefix } from './batch-encoder';
+import { DEFAULT_RESUME_WINDOW, SubscriptionResume } from './subscription-resume';
 import { BaseDealer, dealerName } from './dealers/base.dealer';
 import { Delta } from './delta';
 import { DataSyncError, DataSyncErrorText } from './datasync-error';
@@ -29,9 +34,25 @@ export interface DataSyncOptions {
    * id within this window is acknowledged and not delivered again. Default 900 (15 min).
    */
   batchDedupWindow?: number;
+  /**
+   * Seconds a resumable subscription can be resumed after its connection is gone, and (at least)
+   * how long published batches stay in the journal for it. Default 300 (5 min).
+   */
+  resumeWindow?: number;
+  /** Seconds between `position` notifications to connections whose position advanced. Default 15. */
+  positionInterval?: number;
+}
+
+/** What a resumable acquisition or a resumption answers (docs/protocol-notes.md, "Resume"). */
+export interface ResumeReply {
+  resumeToken?: string;
+  position: JournalPosition;
 }
 
 export const DEFAULT_BATCH_DEDUP_WINDOW = 900;
+export const DEFAULT_POSITION_INTERVAL = 15;
+/** Batches stay in the journal this much longer than a token can wait (clock and transit slack). */
+const JOURNAL_MARGIN_MS = 10_000;
 /** Longest batch id accepted (connectors send a UUID). */
 export const MAX_BATCH_ID_LENGTH = 128;
 
@@ -50,11 +71,19 @@ export class DataSyncService extends RpcService {
   private handoff: SubscriptionHandoff;
   private readonly unacquiredTimeout: number;
   /** Acquired subscriptions per connection (PROTOCOL §11). */
-  private quota = new SubscriptionQuota(this.limits.maxSubscriptions);
+  private quota = this.newQuota();
   private readonly batchDedupWindowMs: number;
+  private readonly resumeWindowMs: number;
+  private readonly positionIntervalMs: number;
+  private resume!: SubscriptionResume;
+  /** Connections holding resumable subscriptions → the position last sent to them (`epoch:seq`). */
+  private readonly positionsSent = new Map<Client, string>();
+  private positionTimer: NodeJS.Timeout | undefined;
 
   constructor(@Optional() @Inject(DATASYNC_OPTIONS) options: DataSyncOptions = {}) {
     super();
+    this.resumeWindowMs = (options.resumeWindow ?? DEFAULT_RESUME_WINDOW) * 1000;
+    this.positionIntervalMs = (options.positionInterval ?? DEFAULT_POSITION_INTERVAL) * 1000;
     if (options.name) this.name = options.name;
     this.unacquiredTimeout = options.unacquiredTimeout ?? DEFAULT_UNACQUIRED_TIMEOUT;
     this.batchDedupWindowMs = (options.batchDedupWindow ?? DEFAULT_BATCH_DEDUP_WINDOW) * 1000;
@@ -70,13 +99,18 @@ export class DataSyncService extends RpcService {
   }
 
   protected override onAttach(): void {
-    this.quota = new SubscriptionQuota(this.limits.maxSubscriptions);
+    this.quota = this.newQuota();
     this.engine.deliveries = this.metrics.deltas;
     this.metrics.service(this.name).subscriptions = () => this.engine.subscriptions.acquiredCount;
+    // One journal, single node (memory) or cluster (Redis): it serves taken-over tokens and resumes.
+    const retentionMs = Math.max(this.resumeWindowMs, this.unacquiredTimeout * 1000 + JOURNAL_MARGIN_MS);
+    this.broker.keepJournal(this.channel, { retentionMs });
     if (this.broker.clustered) {
       this.handoff = new ClusterSubscriptionHandoff(this.engine, this.broker, this.channel, this.unacquiredTimeout * 1000, this.logger);
     }
-    this.broker.onBroadcast(this.channel, (payload) => this.engine.route(payload as Delta[]));
+    this.resume = new SubscriptionResume(this.engine, this.broker, this.channel, this.resumeWindowMs, this.logger);
+    this.broker.onJournalGap(this.channel, () => this.subscriptionsLost());
+    this.broker.onBroadcast(this.channel, (payload, position) => this.engine.route(payload as Delta[], position));
   }
 
   /** The broker channel carrying this service's validated delta batches to every node. */
@@ -90,27 +124,102 @@ export class DataSyncService extends RpcService {
     this.logger.log(`dealer "${name}" for model "${dealer.model}"`);
   }
 
+  /**
+   * Kept deltas are sent before the reply: when the client sees the reply it has them all.
+   * With `resume: true` the subscription is resumable, and the reply gives its resume token and position.
+   */
   @RpcCommand()
-  async acquireSubscription({ token }: TokenParams, req: RpcRequest): Promise<void> {
+  async acquireSubscription({ token, resume }: AcquireParams, req: RpcRequest): Promise<ResumeReply | null> {
+    if (resume !== undefined && typeof resume !== 'boolean') throw new RpcError(ErrorText.InvalidParams);
     this.quota.take(req.client);
+    const prefix = resume && typeof token === 'string' ? batchFramePrefix(this.name, token) : undefined;
+    const subscription = await this.handoff.acquire(token, req.client, prefix);
+    if (!resume) return null;
+    let resumeToken: string;
     try {
-      // Kept deltas are sent here, before the reply: when the client sees the reply it has them all.
-      await this.handoff.acquire(token, req.client);
+      resumeToken = await this.resume.register(subscription);
     } catch (err) {
-      this.quota.release(req.client);
+      // Not resumable after all: the client would learn it only when it is too late (after a drop).
+      this.engine.cancel(subscription);
       throw err;
     }
+    this.sendsPositions(req.client);
+    return { resumeToken, position: this.broker.journalPosition(this.channel)! };
+  }
+
+  /** Acquires a resumable subscription again, after the client's position (docs/protocol-notes.md, "Resume"). */
+  @RpcCommand()
+  async resumeSubscription({ resumeToken, position }: ResumeParams, req: RpcRequest): Promise<ResumeReply> {
+    const from = parsePosition(position);
+    if (typeof resumeToken !== 'string' || resumeToken.length === 0 || resumeToken.length > 64 || !from) {
+      throw new RpcError(ErrorText.InvalidParams);
+    }
+    this.quota.take(req.client);
+    const reached = await this.resume.resume(resumeToken, from, req.client, (token) => batchFramePrefix(this.name, token));
+    this.sendsPositions(req.client);
+    return { position: reached };
   }
 
   @RpcCommand()
   cancelSubscription({ token }: TokenParams, req: RpcRequest): void {
+    const subscription = typeof token === 'string' ? this.engine.subscriptions.get(token) : undefined;
     this.engine.cancelByClient(token, req.client);
-    this.quota.release(req.client);
+    if (subscription) this.resume.forget(subscription);
   }
 
   override clientDisconnected(client: Client): void {
-    this.quota.forget(client);
+    this.positionsSent.delete(client);
+    this.resume.clientGone(client);
     this.handoff.clientGone(client);
+  }
+
+  /** The quota counts what the engine holds, so a subscription cancelled by any path frees its slot. */
+  private newQuota(): SubscriptionQuota {
+    return new SubscriptionQuota(this.limits.maxSubscriptions, (client) => this.engine.subscriptions.countOf(client as Client));
+  }
+
+  /** `client` holds a resumable subscription: it gets `position` notifications from now on. */
+  private sendsPositions(client: Client): void {
+    if (!this.positionsSent.has(client)) this.positionsSent.set(client, '');
+    this.positionTimer ??= setInterval(() => this.sendPositions(), this.positionIntervalMs).unref();
+  }
+
+  /**
+   * Tells each connection holding resumable subscriptions how far it has been sent everything, when
+   * that advanced: an idle view can then resume after many batches that did not concern it. Every
+   * batch up to this node's journal position has been routed (routing is synchronous), so the one
+   * frame is true for every connection.
+   */
+  private sendPositions(): void {
+    const position = this.broker.journalPosition(this.channel);
+    if (!position) return;
+    const key = `${position.epoch}:${position.seq}`;
+    let frame: Buffer | undefined;
+    for (const [client, sent] of this.positionsSent) {
+      if (sent === key) continue;
+      if (this.engine.subscriptions.countOf(client) === 0) {
+        this.positionsSent.delete(client);
+        continue;
+      }
+      client.send((frame ??= Buffer.from(encodeEnvelope(this.name, { type: 'position', position }))));
+      this.positionsSent.set(client, key);
+    }
+  }
+
+  /**
+   * The journal could not give this node every batch (it started over: Redis lost its data; or the
+   * node fell behind past its retention): any subscription here may have missed deltas. Each client
+   * is told (`subscriptionLost`, its view is stale: refetch and acquire a new token) and the
+   * subscription ends — never a silent gap.
+   */
+  private subscriptionsLost(): void {
+    const lost = [...this.engine.subscriptions.all()];
+    for (const subscription of lost) {
+      subscription.client?.send(encodeEnvelope(this.name, { type: 'subscriptionLost', token: subscription.token }));
+      this.resume.forget(subscription);
+      this.engine.cancel(subscription);
+    }
+    if (lost.length > 0) this.logger.warn(`${lost.length} subscriptions told their views are stale (deltas may have been missed)`);
   }
 
   /**
@@ -151,6 +260,8 @@ export class DataSyncService extends RpcService {
 
   /** After the drain (beforeApplicationShutdown), so deltas published while draining still reach their clients. */
   onApplicationShutdown(): void {
+    clearInterval(this.positionTimer);
+    this.resume?.close();
     this.handoff.close();
   }
 }

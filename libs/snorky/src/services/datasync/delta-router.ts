@@ -1,12 +1,15 @@
+import type { JournalPosition } from '../../broker/journal';
 import { BaseDealer } from './dealers/base.dealer';
 import { Delta } from './delta';
-import type { Frame } from '../../protocol/envelope';
+import { BatchEncoder, DeltaEncoder } from './batch-encoder';
 import { Subscription } from './subscription';
 
-/** Builds the frame a client receives for a delta; called at most once per delta variant. */
-export type DeltaEncoder = (delta: Delta) => Frame;
+export type { DeltaEncoder } from './batch-encoder';
 
 export type DealerErrorHandler = (dealer: BaseDealer, err: unknown) => void;
+
+/** Finds a delta's dealers by model (the engine's DealerRegistry). */
+export type DealersOf = (model: string) => readonly BaseDealer[];
 
 function subscriptionsMatching(
   dealers: readonly BaseDealer[],
@@ -29,42 +32,60 @@ function subscriptionsMatching(
 }
 
 /**
- * Delivers one delta to the subscriptions of this node, at most once per subscription
- * (the union of its items decides), serializing each outgoing variant once.
- *
- * `only` restricts delivery to one subscription (catching a taken-over cluster subscription up).
+ * Delivers one published batch to the subscriptions of this node, each delta at most once per
+ * subscription (the union of its items decides), serializing each outgoing variant once.
  *
  * An update delta becomes, per subscription (PROTOCOL.md §4):
  *   old no / new yes -> insert newData;  yes / yes -> the update;  yes / no -> delete oldData.
+ *
+ * Subscriptions acquired by original clients get each delta's frame at once, as before. The others
+ * (resumable ones, and those not yet acquired) collect the batch's deltas that concern them and get
+ * them together at the end: one `deltas` frame, or one kept batch.
+ * `only` restricts delivery to one subscription (catching a taken-over or resumed one up).
  */
-export function routeDelta(
-  delta: Delta,
-  dealers: readonly BaseDealer[],
+export function routeBatch(
+  deltas: readonly Delta[],
+  position: JournalPosition | undefined,
+  dealersOf: DealersOf,
   encode: DeltaEncoder,
   onError: DealerErrorHandler,
   only?: Subscription,
 ): void {
-  if (dealers.length === 0) return;
+  const encoder = new BatchEncoder(encode);
+  const collected = new Map<Subscription, Delta[]>();
+  const give = (s: Subscription, variant: Delta) => {
+    if (s.takesDeltaFrames) return s.deliver(encoder.deltaFrame(variant));
+    const list = collected.get(s);
+    if (list) list.push(variant);
+    else collected.set(s, [variant]);
+  };
+  for (const delta of deltas) {
+    const dealers = dealersOf(delta.model);
+    if (dealers.length > 0) routeDelta(delta, dealers, give, onError, only);
+  }
+  for (const [s, list] of collected) s.deliverBatch(list, position, encoder);
+}
+
+function routeDelta(
+  delta: Delta,
+  dealers: readonly BaseDealer[],
+  give: (s: Subscription, variant: Delta) => void,
+  onError: DealerErrorHandler,
+  only?: Subscription,
+): void {
   if (delta.type !== 'update') {
-    const targets = subscriptionsMatching(dealers, delta.data, onError, only);
-    if (targets.size === 0) return;
-    const frame = encode(delta);
-    for (const s of targets) s.deliver(frame);
+    for (const s of subscriptionsMatching(dealers, delta.data, onError, only)) give(s, delta);
     return;
   }
   const before = subscriptionsMatching(dealers, delta.oldData, onError, only);
   const after = subscriptionsMatching(dealers, delta.newData, onError, only);
-  let updateFrame: Frame | undefined;
-  let insertFrame: Frame | undefined;
+  let insert: Delta | undefined;
   for (const s of after) {
-    if (before.has(s)) {
-      s.deliver((updateFrame ??= encode(delta)));
-    } else {
-      s.deliver((insertFrame ??= encode({ type: 'insert', model: delta.model, data: delta.newData })));
-    }
+    if (before.has(s)) give(s, delta);
+    else give(s, (insert ??= { type: 'insert', model: delta.model, data: delta.newData }));
   }
-  let deleteFrame: Frame | undefined;
+  let deleted: Delta | undefined;
   for (const s of before) {
-    if (!after.has(s)) s.deliver((deleteFrame ??= encode({ type: 'delete', model: delta.model, data: delta.oldData })));
+    if (!after.has(s)) give(s, (deleted ??= { type: 'delete', model: delta.model, data: delta.oldData }));
   }
 }

@@ -1,5 +1,5 @@
 import { DataSyncEngine } from './datasync-engine';
-import { DeltaSink } from './subscription';
+import { DeltaSink, Subscription } from './subscription';
 
 /** A token just authorized, and when every node can acquire it. */
 export interface Authorization {
@@ -16,8 +16,11 @@ export interface Authorization {
 export interface SubscriptionHandoff {
   /** Validates the items (throws DataSyncError) and returns the new token at once. */
   authorize(items: unknown): Authorization;
-  /** Links the subscription to `client`, kept deltas first; throws/rejects with DataSyncError if none. */
-  acquire(token: unknown, client: DeltaSink): void | Promise<void>;
+  /**
+   * Links the subscription to `client`, kept deltas first; throws/rejects with DataSyncError if none.
+   * `batchPrefix` makes it resumable (Subscription.makeResumable).
+   */
+  acquire(token: unknown, client: DeltaSink, batchPrefix?: string): Subscription | Promise<Subscription>;
   /** The client disconnected. */
   clientGone(client: DeltaSink): void;
   close(): void;
@@ -33,8 +36,8 @@ export class LocalSubscriptionHandoff implements SubscriptionHandoff {
     return { token: this.engine.authorize(items), shared: DONE };
   }
 
-  acquire(token: unknown, client: DeltaSink): void {
-    this.engine.acquire(token, client);
+  acquire(token: unknown, client: DeltaSink, batchPrefix?: string): Subscription {
+    return this.engine.acquire(token, client, batchPrefix);
   }
 
   clientGone(client: DeltaSink): void {

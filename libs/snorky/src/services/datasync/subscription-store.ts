@@ -1,3 +1,4 @@
+import type { BatchEncoder } from './batch-encoder';
 import { DeltaSink, Subscription } from './subscription';
 
 /**
@@ -25,11 +26,11 @@ export class SubscriptionStore {
   }
 
   /** Links the subscription to its client (which flushes the kept deltas). */
-  attach(subscription: Subscription, client: DeltaSink): void {
+  attach(subscription: Subscription, client: DeltaSink, encoder: BatchEncoder): void {
     let set = this.byClient.get(client);
     if (!set) this.byClient.set(client, (set = new Set()));
     set.add(subscription);
-    subscription.attach(client);
+    subscription.attach(client, encoder);
     this.acquiredCount++;
   }
 
@@ -41,6 +42,11 @@ export class SubscriptionStore {
     if (!set) return;
     if (set.delete(subscription)) this.acquiredCount--;
     if (set.size === 0) this.byClient.delete(client);
+  }
+
+  /** How many subscriptions `client` holds now (the per-connection limit). */
+  countOf(client: DeltaSink): number {
+    return this.byClient.get(client)?.size ?? 0;
   }
 
   ofClient(client: DeltaSink): Subscription[] {
