@@ -39,6 +39,8 @@ export interface DataSyncOptions {
    * how long published batches stay in the journal for it. Default 300 (5 min).
    */
   resumeWindow?: number;
+  /** At most this many batches are kept in the journal (default 100 000); older ones cannot be resumed from. */
+  journalMaxEntries?: number;
   /** Seconds between `position` notifications to connections whose position advanced. Default 15. */
   positionInterval?: number;
 }
@@ -75,6 +77,7 @@ export class DataSyncService extends RpcService {
   private readonly batchDedupWindowMs: number;
   private readonly resumeWindowMs: number;
   private readonly positionIntervalMs: number;
+  private readonly journalMaxEntries: number | undefined;
   private resume!: SubscriptionResume;
   /** Connections holding resumable subscriptions → the position last sent to them (`epoch:seq`). */
   private readonly positionsSent = new Map<Client, string>();
@@ -84,6 +87,7 @@ export class DataSyncService extends RpcService {
     super();
     this.resumeWindowMs = (options.resumeWindow ?? DEFAULT_RESUME_WINDOW) * 1000;
     this.positionIntervalMs = (options.positionInterval ?? DEFAULT_POSITION_INTERVAL) * 1000;
+    this.journalMaxEntries = options.journalMaxEntries;
     if (options.name) this.name = options.name;
     this.unacquiredTimeout = options.unacquiredTimeout ?? DEFAULT_UNACQUIRED_TIMEOUT;
     this.batchDedupWindowMs = (options.batchDedupWindow ?? DEFAULT_BATCH_DEDUP_WINDOW) * 1000;
@@ -104,7 +108,7 @@ export class DataSyncService extends RpcService {
     this.metrics.service(this.name).subscriptions = () => this.engine.subscriptions.acquiredCount;
     // One journal, single node (memory) or cluster (Redis): it serves taken-over tokens and resumes.
     const retentionMs = Math.max(this.resumeWindowMs, this.unacquiredTimeout * 1000 + JOURNAL_MARGIN_MS);
-    this.broker.keepJournal(this.channel, { retentionMs });
+    this.broker.keepJournal(this.channel, { retentionMs, maxEntries: this.journalMaxEntries });
     if (this.broker.clustered) {
       this.handoff = new ClusterSubscriptionHandoff(this.engine, this.broker, this.channel, this.unacquiredTimeout * 1000, this.logger);
     }
