@@ -117,6 +117,29 @@ describe('DataSync resume', () => {
     expect(lost).toEqual([{ token: 'B', reason: 'notResumable' }]);
   });
 
+  it('acquires the old way from a server that refuses the resume param, until the next connection', async () => {
+    const { datasync, socket, reconnect, lost } = start();
+    const pending = datasync.acquireSubscription({ token: 'A' });
+    socket().refuse(socket().calls('acquireSubscription')[0], 'Invalid params');
+    await settle();
+    const [, retry] = socket().calls('acquireSubscription');
+    expect(retry.params).toEqual({ token: 'A' });
+    socket().reply(retry, null);
+    await expect(pending).resolves.toBeNull();
+    datasync.acquireSubscription({ token: 'B' }).catch(() => undefined);
+    expect(socket().calls('acquireSubscription')[2].params).toEqual({ token: 'B' });
+
+    const next = await reconnect();
+    await settle();
+    // B's reply was lost with the connection: not resumable either.
+    expect(lost).toEqual([
+      { token: 'A', reason: 'notResumable' },
+      { token: 'B', reason: 'notResumable' },
+    ]);
+    datasync.acquireSubscription({ token: 'C' }).catch(() => undefined);
+    expect(next.calls('acquireSubscription').map((c) => c.params)).toEqual([{ token: 'C', resume: true }]);
+  });
+
   it('tracks the position through deltas frames, drops duplicates, and resumes from the last one', async () => {
     const { socket, reconnect, acquire, batches, deltas } = start();
     await acquire('A', at(5));
@@ -161,6 +184,15 @@ describe('DataSync resume', () => {
     const next = await reconnect();
     expect(next.calls('resumeSubscription').map((c) => c.params)).toEqual([
       { resumeToken: 'R-A', position: at(10) },
+      { resumeToken: 'R-B', position: at(7) },
+    ]);
+    // While a resume is unanswered its missed batches may still be coming: a position frame is not for it.
+    next.reply(next.calls('resumeSubscription')[0], { position: at(10) });
+    await settle();
+    next.receive({ type: 'position', position: at(30) });
+    const third = await reconnect();
+    expect(third.calls('resumeSubscription').map((c) => c.params)).toEqual([
+      { resumeToken: 'R-A', position: at(30) },
       { resumeToken: 'R-B', position: at(7) },
     ]);
   });

@@ -43,6 +43,7 @@ export interface SubscriptionResumedEvent {
 
 /** The server's transient refusal: it cannot reach its journal right now. */
 const SERVICE_UNAVAILABLE = 'Service unavailable';
+const INVALID_PARAMS = 'Invalid params';
 
 type HeldState =
   /** acquireSubscription sent or queued, no reply yet. */
@@ -99,6 +100,8 @@ export class DataSync extends rpcConnector<DataSyncCommands>(['acquireSubscripti
   /** Delays between tries of a resume the server refused with `Service unavailable` (tried while connected). */
   resumeRetry: ReconnectOptions = {};
   private readonly held = new Map<string, HeldSubscription>();
+  /** This connection's server refused `resume`: acquire the old way until the next connection. */
+  private serverCannotResume = false;
 
   constructor(name: string, snorky: Snorky<any>) {
     super(name, snorky);
@@ -128,8 +131,16 @@ export class DataSync extends rpcConnector<DataSyncCommands>(['acquireSubscripti
   }
 
   private acquire(token: string, params: DataSyncCommands['acquireSubscription']['params']): Promise<ResumableSubscription | null> {
-    const sent = this.resume && params.resume === undefined ? { ...params, resume: true } : params;
-    const result = super.call('acquireSubscription', sent);
+    const asResumable = this.resume && params.resume === undefined && !this.serverCannotResume;
+    let result = super.call('acquireSubscription', asResumable ? { ...params, resume: true } : params);
+    if (asResumable) {
+      result = result.then(undefined, (error: unknown) => {
+        if (!(error instanceof RpcCallError && error.message === INVALID_PARAMS)) throw error;
+        // A server without resume (the original, an older node) refuses the unknown param before spending the token.
+        this.serverCannotResume = true;
+        return super.call('acquireSubscription', params);
+      });
+    }
     // A token acquired twice is refused by the server; the subscription already held stays as it is.
     if (this.held.has(token)) return result;
     const held: HeldSubscription = { token, state: 'acquiring', resumeToken: null, position: null, attempt: 0, refusals: 0, timer: null };
@@ -148,6 +159,7 @@ export class DataSync extends rpcConnector<DataSyncCommands>(['acquireSubscripti
         // The server may have spent the token before the socket dropped, and we never got the resume token.
         if (error instanceof ConnectionLostError) {
           held.state = 'lost';
+          // With $q promises this can run after the reconnect (a restart delay may be 0 ms): report it now then.
           if (this.snorky.isConnected) this.lose(held, 'notResumable');
         } else {
           this.forget(held);
@@ -263,6 +275,7 @@ export class DataSync extends rpcConnector<DataSyncCommands>(['acquireSubscripti
   }
 
   override handleReconnected(): void {
+    this.serverCannotResume = false;
     const unresumable: HeldSubscription[] = [];
     for (const held of [...this.held.values()]) {
       if (held.state !== 'lost') continue;
@@ -275,6 +288,7 @@ export class DataSync extends rpcConnector<DataSyncCommands>(['acquireSubscripti
 
   override handleDisconnect(): void {
     super.handleDisconnect();
+    this.serverCannotResume = false;
     for (const held of [...this.held.values()]) this.forget(held);
   }
 }
