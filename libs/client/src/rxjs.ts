@@ -7,7 +7,7 @@
  */
 import { Observable } from 'rxjs';
 import type { Channel, PubSub, PubSubMessage } from './pubsub';
-import type { Delta } from './datasync/delta';
+import type { Delta, DeltaBatch } from './datasync/delta';
 import type { SignalLike } from './signal';
 import type { Snorky } from './snorky';
 import { stableStringify } from './stable-stringify';
@@ -49,6 +49,16 @@ export function deltas(datasync: { deltaReceived: SignalLike<Delta> }, model?: s
   return new Observable<Delta>((subscriber) => {
     const binding = datasync.deltaReceived.add((delta) => {
       if (model === undefined || delta.model === model) subscriber.next(delta);
+    });
+    return () => binding.detach();
+  });
+}
+
+/** Batches of a DataSync connector (one per transaction, duplicates dropped), optionally of one subscription token. */
+export function batches(datasync: { batchReceived: SignalLike<DeltaBatch> }, token?: string): Observable<DeltaBatch> {
+  return new Observable<DeltaBatch>((subscriber) => {
+    const binding = datasync.batchReceived.add((batch) => {
+      if (token === undefined || batch.token === token) subscriber.next(batch);
     });
     return () => binding.detach();
   });

@@ -1,6 +1,6 @@
-import { PubSub, Signal, Snorky, defaults, type Delta, type PromiseClass, type SignalClass } from '@snorky/client';
+import { PubSub, Signal, Snorky, defaults, type Delta, type DeltaBatch, type PromiseClass, type SignalClass } from '@snorky/client';
 import { digestSignalClass, installAngularJs, qPromiseClass, type QService, type RootScope } from '@snorky/client/angularjs';
-import { connectionState, deltas, fromSignal, publications } from '@snorky/client/rxjs';
+import { batches, connectionState, deltas, fromSignal, publications } from '@snorky/client/rxjs';
 import { take, toArray } from 'rxjs';
 
 /**
@@ -130,6 +130,12 @@ describe('RxJS adapter', () => {
     deltaReceived.dispatch({ type: 'insert', model: 'Player', data: {} });
     deltaReceived.dispatch({ type: 'insert', model: 'Todo', data: { id: 1 } });
     expect((await todoDeltas)!.map((d) => d.model)).toEqual(['Todo']);
+
+    const batchReceived = new Signal<DeltaBatch>();
+    const ofA = batches({ batchReceived }, 'A').pipe(take(1), toArray()).toPromise();
+    batchReceived.dispatch({ token: 'B', deltas: [] });
+    batchReceived.dispatch({ token: 'A', position: { epoch: 'e', seq: 1 }, deltas: [] });
+    expect((await ofA)!.map((b) => b.token)).toEqual(['A']);
   });
 
   it('reports the connection state, current value first', async () => {

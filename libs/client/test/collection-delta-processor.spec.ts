@@ -1,4 +1,4 @@
-import { ArrayCollection, CollectionDeltaProcessor, SingleItemCollection, Signal, type Delta } from '@snorky/client';
+import { ArrayCollection, CollectionDeltaProcessor, DataSync, SingleItemCollection, Signal, Snorky, type Delta, type DeltaBatch, type JournalPosition } from '@snorky/client';
 
 interface Todo {
   id: number;
@@ -107,6 +107,52 @@ describe('CollectionDeltaProcessor with an ArrayCollection', () => {
     binding.detach();
     deltaReceived.dispatch(insert({ id: 2, title: 'b' }));
     expect(todos).toEqual([{ id: 1, title: 'a' }]);
+  });
+});
+
+describe('CollectionDeltaProcessor with batches', () => {
+  const at = (seq: number, epoch = 'e1'): JournalPosition => ({ epoch, seq });
+
+  it('applies a DataSync batch in one dispatch: no event ever sees half of it', () => {
+    const todos: Todo[] = [];
+    const seen: number[] = [];
+    // Like an AngularJS digest after each event: what a view would render.
+    class RenderingSignal<T> extends Signal<T> {
+      override dispatch(value: T): void {
+        super.dispatch(value);
+        seen.push(todos.length);
+      }
+    }
+    const snorky = new Snorky('ws://unused', { datasync: DataSync }, { autoConnect: false, Signal: RenderingSignal as any });
+    const datasync = snorky.services.datasync;
+    const applied: DeltaBatch[] = [];
+    new CollectionDeltaProcessor({ Todo: new ArrayCollection(todos) }, { onBatchApplied: (batch) => applied.push(batch) }).listenTo(datasync);
+    datasync.deltaReceived.add(() => undefined);
+    const deltas = [insert({ id: 1, title: 'a' }), insert({ id: 2, title: 'b' }), insert({ id: 3, title: 'c' })];
+    datasync.handleMessage({ type: 'deltas', token: 'T', position: at(1), deltas });
+    expect(todos.map((t) => t.id)).toEqual([1, 2, 3]);
+    expect(seen.filter((length) => length !== 0 && length !== 3)).toEqual([]);
+    expect(applied).toEqual([{ token: 'T', position: at(1), deltas }]);
+  });
+
+  it('ignores a batch it already applied for that token, and calls onBatchApplied once per applied batch', () => {
+    const todos: Todo[] = [];
+    const applied: (JournalPosition | undefined)[] = [];
+    const processor = new CollectionDeltaProcessor({ Todo: new ArrayCollection(todos) }, { idempotent: false, onBatchApplied: (b) => applied.push(b.position) });
+    const deltaReceived = new Signal<Delta>();
+    const batchReceived = new Signal<DeltaBatch>();
+    processor.listenTo({ deltaReceived, batchReceived });
+    batchReceived.dispatch({ token: 'T', position: at(4), deltas: [insert({ id: 1, title: 'a' })] });
+    batchReceived.dispatch({ token: 'T', position: at(4), deltas: [insert({ id: 1, title: 'a' })] });
+    batchReceived.dispatch({ token: 'T', position: at(3), deltas: [insert({ id: 0, title: 'old' })] });
+    batchReceived.dispatch({ token: 'U', position: at(4), deltas: [insert({ id: 2, title: 'other subscription' })] });
+    batchReceived.dispatch({ token: 'T', position: at(1, 'e2'), deltas: [insert({ id: 3, title: 'new epoch' })] });
+    batchReceived.dispatch({ deltas: [insert({ id: 4, title: 'no position' })] });
+    // Listening to batches, it does not apply the per-delta signal too.
+    deltaReceived.dispatch(insert({ id: 4, title: 'no position' }));
+    expect(todos.map((t) => t.id)).toEqual([1, 2, 3, 4]);
+    expect(applied).toEqual([at(4), at(4), at(1, 'e2'), undefined]);
+    expect(processor.processBatch({ token: 'T', position: at(1, 'e2'), deltas: [] })).toBe(false);
   });
 });
 

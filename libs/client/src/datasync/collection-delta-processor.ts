@@ -1,5 +1,6 @@
 import { isCollection, type Collection } from './collection';
-import type { Delta } from './delta';
+import type { Delta, DeltaBatch } from './delta';
+import { notAfter, type JournalPosition } from '../journal-position';
 import type { SignalBinding, SignalLike } from '../signal';
 
 /** Per model, one collection — or several views of that model, by tag. */
@@ -23,6 +24,14 @@ export interface CollectionDeltaProcessorOptions {
   idempotent?: boolean;
   /** Called for a delta no collection is registered for (default: ignored). */
   onUnhandledDelta?: (delta: Delta) => void;
+  /** Called once per batch after all its deltas were applied (e.g. to render once per transaction). */
+  onBatchApplied?: (batch: DeltaBatch) => void;
+}
+
+/** A DataSync connector, or any source of deltas (and, from newer connectors, of batches). */
+export interface DeltaSource {
+  deltaReceived: SignalLike<Delta>;
+  batchReceived?: SignalLike<DeltaBatch>;
 }
 
 const hasOwn = Object.prototype.hasOwnProperty;
@@ -42,6 +51,8 @@ export function idsAreEqual(item: any, other: any): boolean {
 export class CollectionDeltaProcessor {
   readonly collections: CollectionMap;
   private readonly options: CollectionDeltaProcessorOptions;
+  /** Per subscription token, the position of the last batch applied. */
+  private readonly appliedPositions = new Map<string, JournalPosition>();
 
   constructor(collections: CollectionMap = {}, options: CollectionDeltaProcessorOptions = {}) {
     this.collections = collections;
@@ -53,9 +64,25 @@ export class CollectionDeltaProcessor {
     return idsAreEqual(item, other);
   }
 
-  /** Feeds every delta of a DataSync connector (or any delta signal) to this processor. */
-  listenTo(source: { deltaReceived: SignalLike<Delta> }): SignalBinding {
+  /** Feeds every batch (or, from a source without batches, every delta) of a DataSync connector to this processor. */
+  listenTo(source: DeltaSource): SignalBinding {
+    if (source.batchReceived) return source.batchReceived.add((batch) => this.processBatch(batch));
     return source.deltaReceived.add((delta) => this.processDelta(delta));
+  }
+
+  /**
+   * Applies all deltas of a batch in one synchronous step, so a view never shows half a transaction.
+   * Returns false for a batch already applied (same token, position not after the last one applied).
+   */
+  processBatch(batch: DeltaBatch): boolean {
+    const { token, position } = batch;
+    if (token !== undefined && position !== undefined) {
+      if (notAfter(position, this.appliedPositions.get(token))) return false;
+      this.appliedPositions.set(token, position);
+    }
+    for (const delta of batch.deltas) this.processDelta(delta);
+    this.options.onBatchApplied?.(batch);
+    return true;
   }
 
   /** Applies a delta to its model's collection; returns false when no collection is registered for it. */

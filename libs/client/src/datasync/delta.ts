@@ -1,3 +1,5 @@
+import type { JournalPosition } from '../journal-position';
+
 /** A change of one model object, as DataSync delivers it. */
 export interface InsertDelta<T = any> {
   type: 'insert';
@@ -23,3 +25,15 @@ export interface DeleteDelta<T = any> {
 }
 
 export type Delta<T = any> = InsertDelta<T> | UpdateDelta<T> | DeleteDelta<T>;
+
+/**
+ * The deltas of one published batch (one transaction) concerning a subscription, to be applied together.
+ * An old-style `delta` frame (or a server without resume) makes a batch of one without token or position.
+ */
+export interface DeltaBatch {
+  /** The subscription the batch is for. */
+  token?: string;
+  /** The batch's place in the server's journal. */
+  position?: JournalPosition;
+  deltas: Delta[];
+}
