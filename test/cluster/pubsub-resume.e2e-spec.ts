@@ -9,6 +9,7 @@ import { PubSub, Snorky } from '@snorky/client';
 import WebSocket from 'ws';
 import { labelValues, operationsUrl, sample } from '../support/prometheus';
 import { startStandaloneServer, StandaloneServer } from '../support/standalone-server';
+import { Peer } from '../services/support/peer';
 import { eventually, stopNodes } from './support/cluster';
 import { startPublishers } from './support/pubsub-watch';
 import { RedisProcess } from './support/redis-process';
@@ -170,6 +171,38 @@ describe.each([
     const plainAfter = publishers.plain.answered.filter((p) => p.sentAt > restoredAt).map((p) => p.n);
     expect(plainAfter.filter((n) => !plain.includes(n))).toEqual([]);
     expect(sub.wire.plain.every((r) => r.position === undefined)).toBe(true);
+  }, 60_000);
+
+  it('a long read-back (megabytes of journal): publications made meanwhile come after it, each once', async () => {
+    const first = await Peer.open(home().frontendUrl);
+    const { position } = await first.call('pubsub', 'subscribe', { channel: 'long', resume: true });
+    await first.close();
+    const backlog = startPublishers(other, 'long', 8, 2048, 0, 'pubsub_backend');
+    await eventually(async () => expect(backlog.answered.length).toBeGreaterThan(3000), 30_000, 20);
+    await backlog.stop();
+    // Told apart from the backlog's (both count from 0) by their size.
+    const live = startPublishers(other, 'long', 4, 2047, 0, 'pubsub_backend');
+    await sleep(50);
+    const peer = await Peer.open(home().frontendUrl);
+    try {
+      const resumeStarted = Date.now();
+      await peer.call('pubsub', 'subscribe', { channel: 'long', position });
+      console.log(`${_label}: resumed over ${backlog.answered.length} publications (${backlog.answered.length * 2} KiB) in ${Date.now() - resumeStarted} ms`);
+      await sleep(200);
+      await live.stop();
+      const all = [...backlog.answered.map((p) => `b${p.n}`), ...live.answered.map((p) => `l${p.n}`)];
+      const got = () => peer.received.filter((f) => f.service === 'pubsub' && f.message.type === 'message');
+      await eventually(async () => expect(got().length).toBeGreaterThanOrEqual(all.length), 10_000);
+      await sleep(200);
+      const ids = got().map((f) => `${f.message.message.pad.length === 2048 ? 'b' : 'l'}${f.message.message.n}`);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect([...ids].sort()).toEqual([...all].sort());
+      const seqs = got().map((f) => f.message.position.seq);
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+      expect(live.answered.length).toBeGreaterThan(20);
+    } finally {
+      await peer.close();
+    }
   }, 60_000);
 
   it('an idle channel resumes after many publications on others (position notifications), beyond the retention of its last message', async () => {
