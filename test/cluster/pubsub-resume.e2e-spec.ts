@@ -76,7 +76,7 @@ class DroppableSubscriber {
    * Once it has, `whileAway` runs, then the socket reads again, sees the connection gone, and the SDK
    * reconnects to `nextUrl` and resubscribes. Resolves when every service restored its channels.
    */
-  async dropBy(node: StandaloneServer, nextUrl: string, whileAway: () => Promise<void> = async () => undefined): Promise<void> {
+  async dropBy(node: StandaloneServer, nextUrl: string, whileAway: () => Promise<unknown> = async () => undefined): Promise<void> {
     const socket = this.socket as unknown as { _socket: { pause(): void; resume(): void } };
     const restored = (['pubsub', 'brief', 'plain'] as const)
       .filter((name) => this.snorky.services[name].subscribedChannels.length > 0)

@@ -249,7 +249,8 @@ export class PubSubService extends RpcService implements OnApplicationShutdown {
         }
         complete = from.epoch === here.epoch && from.seq <= here.seq && (await this.sendMissed(topic, client, from, here));
       }
-      if (!this.subscriptions.has(client, topic)) return; // unsubscribed or gone meanwhile
+      // Unsubscribed or gone meanwhile (or unsubscribed and subscribed again: that subscribe goes on).
+      if (!this.subscriptions.has(client, topic) || !this.resuming.holds(topic, client, hold)) return;
       this.resumable.set(client, this.resumable.get(client) ?? '');
       if (!complete || hold.lost) client.send(encodeEnvelope(this.name, { type: 'channelLost', channel: JSON.parse(topic.slice(this.topicPrefix.length)) }));
       for (const frame of keptAfter(hold, here)) client.send(frame);
@@ -257,10 +258,10 @@ export class PubSubService extends RpcService implements OnApplicationShutdown {
       // Everything of the channel up to this node's position has now been sent (or is live from here).
       sent = this.broker.journalPosition(this.journalChannel) ?? here;
     } catch (err) {
-      this.forget(client, topic);
+      if (this.resuming.holds(topic, client, hold)) this.forget(client, topic);
       throw err;
     } finally {
-      this.resuming.end(topic, client);
+      this.resuming.end(topic, client, hold);
     }
     try {
       await ready;

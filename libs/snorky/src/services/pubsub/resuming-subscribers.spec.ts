@@ -29,10 +29,23 @@ describe('ResumingSubscribers', () => {
     expect(a.kept).toEqual([{ position: at(5), frame: 'f1' }]);
     expect(b.kept).toEqual(a.kept);
     expect(other.kept).toEqual([]);
-    resuming.end('t', 'alice');
+    resuming.end('t', 'alice', a);
     resuming.keep('t', at(7), () => 'h');
     expect(a.kept).toHaveLength(1);
     expect(b.kept).toHaveLength(2);
+  });
+
+  it('a subscription resumed again (unsubscribe, subscribe) while the first read back replaces the first hold', () => {
+    const resuming = new ResumingSubscribers<string>();
+    const first = resuming.start('t', 'alice');
+    const second = resuming.start('t', 'alice');
+    expect(resuming.holds('t', 'alice', first)).toBe(false);
+    resuming.end('t', 'alice', first);
+    expect(resuming.holds('t', 'alice', second)).toBe(true);
+    resuming.keep('t', at(1), () => 'f');
+    expect(second.kept).toHaveLength(1);
+    resuming.end('t', 'alice', second);
+    expect(resuming.holds('t', 'alice', second)).toBe(false);
   });
 
   it('marks every subscription being caught up lost on a journal gap', () => {

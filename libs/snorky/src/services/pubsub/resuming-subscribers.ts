@@ -29,9 +29,14 @@ export class ResumingSubscribers<C> {
     return hold;
   }
 
-  end(topic: string, client: C): void {
+  /** Whether `hold` is still this subscription's (not ended, nor replaced by a later subscribe of the same channel). */
+  holds(topic: string, client: C, hold: Hold): boolean {
+    return this.byTopic.get(topic)?.get(client) === hold;
+  }
+
+  end(topic: string, client: C, hold: Hold): void {
     const holds = this.byTopic.get(topic);
-    if (!holds) return;
+    if (!holds || holds.get(client) !== hold) return;
     holds.delete(client);
     if (holds.size === 0) this.byTopic.delete(topic);
   }
