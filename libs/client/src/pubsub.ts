@@ -150,7 +150,7 @@ export class PubSub extends rpcConnector<PubSubCommands>(['subscribe', 'unsubscr
       channels,
       // Already subscribed (the server kept it) counts as restored.
       ([key, channel]) => {
-        const position = this.positions.get(key);
+        const position = this.resume ? this.positions.get(key) : undefined;
         const params = position ? { channel, position } : this.resume ? { channel, resume: true } : { channel };
         this.subscribing.add(key);
         return super.call('subscribe', params).then(
