@@ -13,7 +13,7 @@ export class PubSubEntryConfig extends ServiceEntryConfig {
   @IsOptional() @IsIn(['best-effort', 'journaled']) delivery?: 'best-effort' | 'journaled';
   /** Journaled delivery: seconds publications are kept (default 60). */
   @IsOptional() @IsNumber() @IsPositive() journalRetention?: number;
-  /** Journaled delivery: seconds between `position` notifications to resumable connections (default 5; 0 = never). */
+  /** Journaled delivery: seconds between `position` notifications to resumable connections (default 15; 0 = never). */
   @IsOptional() @IsNumber() @Min(0) positionInterval?: number;
 }
 

@@ -1,6 +1,5 @@
 import { ValidateBy } from 'class-validator';
-import type { JournalPosition } from '../../broker/journal';
-import { IsOptionalJournalPosition } from '../../rpc/journal-position.decorator';
+import { parsePosition } from '../../broker/journal';
 import { IsJsonValue } from '../../rpc/json-value.decorator';
 
 export class ChannelParams {
@@ -13,9 +12,12 @@ export class SubscribeParams {
   @IsJsonValue()
   channel: unknown;
 
-  /** The last position the client received on this channel: what was published after it is sent first. */
-  @IsOptionalJournalPosition()
-  position?: JournalPosition;
+  /**
+   * The last position the client received on this channel: what was published after it is sent first.
+   * Absent, or exactly a position (`parsePosition`; null is not one).
+   */
+  @ValidateBy({ name: 'isOptionalPosition', validator: { validate: (value: unknown) => value === undefined || parsePosition(value) !== undefined } })
+  position?: unknown;
 
   /** Reply with the channel's position (a first subscription that wants to resume later). */
   @ValidateBy({ name: 'isOptionalBoolean', validator: { validate: (value: unknown) => value === undefined || typeof value === 'boolean' } })

@@ -1,6 +1,6 @@
 import { Inject, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { BrokerUnavailableError } from '../../broker/broker-unavailable.error';
-import type { JournalPosition } from '../../broker/journal';
+import { JournalPosition, parsePosition } from '../../broker/journal';
 import type { Client } from '../../client/client';
 import { encodeEnvelope } from '../../protocol/envelope';
 import { canonicalJson } from '../../protocol/json-value';
@@ -43,7 +43,7 @@ export interface PubSubOptions {
   journalRetention?: number;
   /**
    * Journaled delivery: seconds between `position` notifications to connections that subscribed to
-   * resume (so a quiet channel can resume after many publications on others). Default 5; 0 = never.
+   * resume (so a quiet channel can resume after many publications on others). Default 15 (as DataSync); 0 = never.
    */
   positionInterval?: number;
 }
@@ -51,7 +51,7 @@ export interface PubSubOptions {
 export type PubSubDelivery = 'best-effort' | 'journaled';
 
 export const DEFAULT_PUBSUB_JOURNAL_RETENTION = 60;
-export const DEFAULT_PUBSUB_POSITION_INTERVAL = 5;
+export const DEFAULT_PUBSUB_POSITION_INTERVAL = 15;
 
 /** Journal entries read back per step when a subscription resumes (a bounded Redis reply). */
 const RESUME_READ_CHUNK = 500;
@@ -215,7 +215,7 @@ export class PubSubService extends RpcService implements OnApplicationShutdown {
       if (!granted) throw new RpcError(ErrorText.NotAuthorized);
       if (!this.subscriptions.has(req.client, key)) return; // the client left while the policy ran
     }
-    if (this.journaled && (position !== undefined || resume === true)) return this.subscribeResumable(key, channel, req.client, position);
+    if (this.journaled && (position !== undefined || resume === true)) return this.subscribeResumable(key, channel, req.client, parsePosition(position));
     try {
       // In a cluster this waits until publications from every node reach the client.
       await this.broker.subscribe(key, req.client);
