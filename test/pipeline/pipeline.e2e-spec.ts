@@ -206,7 +206,7 @@ class SlowGuard {
 @SnorkyService('slowPubsub')
 class SlowGuardedPubSub extends PubSubService {
   @UseGuards(SlowGuard)
-  override async subscribe(params: any, req: any): Promise<void> {
+  override async subscribe(params: any, req: any) {
     return super.subscribe(params, req);
   }
 }

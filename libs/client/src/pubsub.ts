@@ -1,4 +1,5 @@
 import { RpcCallError } from './errors';
+import { isJournalPosition, notAfter, type JournalPosition } from './journal-position';
 import { restoreEach } from './restore-each';
 import { rpcConnector, type Notification } from './rpc-service';
 import type { SignalLike } from './signal';
@@ -8,8 +9,14 @@ import { stableStringify } from './stable-stringify';
 /** A channel is any JSON value, compared by value. */
 export type Channel = unknown;
 
+/** The reply to `subscribe` on a journaled service when asked to resume: everything of the channel up to `position` was sent. */
+export interface ChannelSubscription {
+  position: JournalPosition;
+}
+
 export type PubSubCommands = {
-  subscribe: { params: { channel: Channel }; result: null };
+  /** `position`/`resume` (added by the connector, see `PubSub.resume`): journaled services reply a `ChannelSubscription`, others `null`. */
+  subscribe: { params: { channel: Channel; position?: JournalPosition; resume?: boolean }; result: ChannelSubscription | null };
   unsubscribe: { params: { channel: Channel }; result: null };
   publish: { params: { channel: Channel; message: unknown }; result: null };
 };
@@ -19,6 +26,8 @@ export interface PubSubMessage<T = unknown> {
   type: 'message';
   channel: Channel;
   message: T;
+  /** The publication's place in the service's journal (journaled services only). */
+  position?: JournalPosition;
 }
 
 /**
@@ -37,7 +46,9 @@ export interface SubscriptionsRestoredEvent {
 
 /**
  * Connector for the PubSub service. Remembers the channels it is subscribed
- * to and subscribes again by itself after a reconnect.
+ * to and subscribes again by itself after a reconnect. On a journaled service it also remembers the
+ * last position received per channel and resubscribes from it, so the server sends what was published
+ * meanwhile (or `channelLost` when it no longer can).
  */
 export class PubSub extends rpcConnector<PubSubCommands>(['subscribe', 'unsubscribe', 'publish']) {
   /** A message published on a subscribed channel. */
@@ -46,7 +57,19 @@ export class PubSub extends rpcConnector<PubSubCommands>(['subscribe', 'unsubscr
   readonly subscriptionsRestored: SignalLike<SubscriptionsRestoredEvent>;
   /** The server says messages on a subscribed channel may have been lost (the subscription stays). */
   readonly channelLost: SignalLike<ChannelLostEvent>;
+  /**
+   * Subscribe with `resume: true` (default) so journaled services reply the channel's position and
+   * a reconnect resumes. false: the original behaviour (what was published while away is missed).
+   */
+  resume = true;
   private readonly channels = new Map<string, Channel>();
+  /** Per channel key: the last journal position received (message frames, subscribe replies, `position` notifications). */
+  private readonly positions = new Map<string, JournalPosition>();
+  /**
+   * Channel keys whose subscribe (first, or restore after a reconnect) awaits its reply: their message
+   * positions count already, a `position` notification does not (their catch-up may be under way).
+   */
+  private readonly subscribing = new Set<string>();
 
   constructor(name: string, snorky: Snorky<any>) {
     super(name, snorky);
@@ -68,45 +91,102 @@ export class PubSub extends rpcConnector<PubSubCommands>(['subscribe', 'unsubscr
       this.channels.delete(key);
       return new this.snorky.Promise<null>((resolve) => resolve(null));
     }
+    if (command === 'subscribe' && this.resume && params && (params as { resume?: boolean }).resume === undefined) {
+      params = { ...params, resume: true } as PubSubCommands[K]['params'];
+    }
+    const first = command === 'subscribe' && !this.channels.has(key) && !this.subscribing.has(key);
+    if (first) this.subscribing.add(key);
     const result = super.call(command, params);
     if (command === 'subscribe') {
       result.then(
-        () => this.channels.set(key, channel),
-        () => undefined,
+        (reply) => {
+          if (first) this.subscribing.delete(key);
+          this.channels.set(key, channel);
+          this.advance(key, (reply as ChannelSubscription | null)?.position);
+        },
+        () => {
+          if (first) this.subscribing.delete(key);
+          if (!this.channels.has(key)) this.positions.delete(key);
+        },
       );
     } else if (command === 'unsubscribe') {
       result.then(
-        () => this.channels.delete(key),
+        () => this.forget(key),
         (error: unknown) => {
-          if (error instanceof RpcCallError) this.channels.delete(key);
+          if (error instanceof RpcCallError) this.forget(key);
         },
       );
     }
     return result;
   }
 
+  /** The last journal position received on `channel` (undefined on a best-effort service). */
+  positionOf(channel: Channel): JournalPosition | undefined {
+    return this.positions.get(stableStringify(channel));
+  }
+
   protected override onNotification(notification: Notification): void {
-    if (notification.type === 'message') this.messagePublished.dispatch(notification as unknown as PubSubMessage);
-    else if (notification.type === 'channelLost') this.channelLost.dispatch({ channel: notification.channel });
-    else this.snorky.logDebug(`Unknown notification type in PubSub service: ${notification.type}`);
+    if (notification.type === 'message') {
+      const key = stableStringify(notification.channel);
+      const position = notification.position;
+      if (isJournalPosition(position) && (this.channels.has(key) || this.subscribing.has(key))) {
+        // Already received (the server sends each once; a resume must not replay one).
+        if (notAfter(position, this.positions.get(key))) return;
+        this.positions.set(key, position);
+      }
+      this.messagePublished.dispatch(notification as unknown as PubSubMessage);
+    } else if (notification.type === 'channelLost') this.channelLost.dispatch({ channel: notification.channel });
+    else if (notification.type === 'position') {
+      // Every channel whose subscribe reply came has been sent everything up to it.
+      if (!isJournalPosition(notification.position)) return;
+      for (const key of this.channels.keys()) if (this.positions.has(key) && !this.subscribing.has(key)) this.advance(key, notification.position);
+    } else this.snorky.logDebug(`Unknown notification type in PubSub service: ${notification.type}`);
   }
 
   override handleReconnected(): void {
-    const channels = [...this.channels.values()];
+    const channels = [...this.channels.entries()];
     if (channels.length === 0) return;
     restoreEach(
       channels,
       // Already subscribed (the server kept it) counts as restored.
-      (channel) =>
-        super.call('subscribe', { channel }).then(undefined, (error: unknown) => {
-          if (!(error instanceof RpcCallError && error.message === 'Already subscribed')) throw error;
-        }),
-      (channel) => this.channels.delete(stableStringify(channel)),
-    ).then(({ restored, failed }) => this.subscriptionsRestored.dispatch({ restored, failed: failed.map(({ item, error }) => ({ channel: item, error })) }));
+      ([key, channel]) => {
+        const position = this.resume ? this.positions.get(key) : undefined;
+        const params = position ? { channel, position } : this.resume ? { channel, resume: true } : { channel };
+        this.subscribing.add(key);
+        return super.call('subscribe', params).then(
+          (reply) => {
+            this.subscribing.delete(key);
+            this.advance(key, reply?.position);
+          },
+          (error: unknown) => {
+            this.subscribing.delete(key);
+            if (!(error instanceof RpcCallError && error.message === 'Already subscribed')) throw error;
+          },
+        );
+      },
+      ([key]) => this.forget(key),
+    ).then(({ restored, failed }) =>
+      this.subscriptionsRestored.dispatch({ restored: restored.map(([, channel]) => channel), failed: failed.map(({ item, error }) => ({ channel: item[1], error })) }),
+    );
   }
 
   override handleDisconnect(): void {
     super.handleDisconnect();
     this.channels.clear();
+    this.positions.clear();
+    this.subscribing.clear();
+  }
+
+  private forget(key: string): void {
+    this.channels.delete(key);
+    this.positions.delete(key);
+  }
+
+  /** A later position of the channel (a position of another epoch replaces it: the journal started over). */
+  private advance(key: string, position: unknown): void {
+    if (!isJournalPosition(position)) return;
+    const last = this.positions.get(key);
+    if (last && last.epoch === position.epoch && position.seq <= last.seq) return;
+    this.positions.set(key, { epoch: position.epoch, seq: position.seq });
   }
 }

@@ -16,7 +16,7 @@ export interface Publication {
 }
 
 /** Publishes `{ n, pad }` on `channel` through the backend of `pickNode()` until stopped; keeps those answered 200. */
-export function startPublishers(pickNode: () => StandaloneServer | undefined, channel: unknown, concurrency: number, padBytes = 0, pauseMs = 0) {
+export function startPublishers(pickNode: () => StandaloneServer | undefined, channel: unknown, concurrency: number, padBytes = 0, pauseMs = 0, backendService = 'pubsub_backend') {
   const answered: Publication[] = [];
   let refused = 0;
   let n = 0;
@@ -28,7 +28,7 @@ export function startPublishers(pickNode: () => StandaloneServer | undefined, ch
       const publication = { n: n++, sentAt: Date.now() };
       try {
         if (!node) throw new Error('no node');
-        const res = await backend(node, 'pubsub_backend', 'publish', { channel, message: { n: publication.n, pad } });
+        const res = await backend(node, backendService, 'publish', { channel, message: { n: publication.n, pad } });
         if (res.status === 200 && res.message?.type === 'response') answered.push(publication);
         else refused++;
       } catch {

@@ -1,4 +1,4 @@
-import { IsBoolean, IsIn, IsNotEmpty, IsNumber, IsOptional, IsPositive, IsString } from 'class-validator';
+import { IsBoolean, IsIn, IsNotEmpty, IsNumber, IsOptional, IsPositive, IsString, Min } from 'class-validator';
 import { PubSubBackend, PubSubService } from '@snorky/nest';
 import { ServiceEntryConfig } from '../config/server-config';
 import { ServiceType, serviceToken } from './service-type';
@@ -9,10 +9,12 @@ export class PubSubEntryConfig extends ServiceEntryConfig {
   @IsOptional() @IsString() @IsNotEmpty() backend?: string;
   /** false: browsers may only subscribe; only the backend publishes. */
   @IsOptional() @IsBoolean() frontendPublish: boolean = true;
-  /** Cluster delivery: 'best-effort' (default; subscribers told channelLost on a loss) or 'journaled' (docs/scaling-out.md). */
+  /** 'best-effort' (default; subscribers told channelLost on a loss) or 'journaled' (resumable; docs/scaling-out.md). */
   @IsOptional() @IsIn(['best-effort', 'journaled']) delivery?: 'best-effort' | 'journaled';
   /** Journaled delivery: seconds publications are kept (default 60). */
   @IsOptional() @IsNumber() @IsPositive() journalRetention?: number;
+  /** Journaled delivery: seconds between `position` notifications to resumable connections (default 15; 0 = never). */
+  @IsOptional() @IsNumber() @Min(0) positionInterval?: number;
 }
 
 export const pubsubServiceType: ServiceType<PubSubEntryConfig> = {
@@ -24,6 +26,7 @@ export const pubsubServiceType: ServiceType<PubSubEntryConfig> = {
         frontendPublish: entry.frontendPublish,
         delivery: entry.delivery,
         journalRetention: entry.journalRetention,
+        positionInterval: entry.positionInterval,
       }) };
     if (!entry.backend) return [frontend];
     const backendName = entry.backend;

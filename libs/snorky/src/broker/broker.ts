@@ -123,7 +123,7 @@ export abstract class Broker {
   }
 
   /** Delivers `frame` to this node's subscribers of `topic` only (a journaled service's handler). */
-  deliverToLocalSubscribers(topic: string, frame: Frame): void {
+  deliverToLocalSubscribers(topic: string, frame: FrameSource): void {
     this.deliverLocal(topic, frame);
   }
 

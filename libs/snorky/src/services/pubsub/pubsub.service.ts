@@ -1,4 +1,6 @@
-import { Inject, Optional } from '@nestjs/common';
+import { Inject, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { BrokerUnavailableError } from '../../broker/broker-unavailable.error';
+import { JournalPosition, parsePosition } from '../../broker/journal';
 import type { Client } from '../../client/client';
 import { encodeEnvelope } from '../../protocol/envelope';
 import { canonicalJson } from '../../protocol/json-value';
@@ -11,7 +13,9 @@ import { SnorkyService } from '../../rpc/snorky-service.decorator';
 import { SubscriptionQuota } from '../../limits/subscription-quota';
 import type { ServiceStats } from '../../metrics/node-stats';
 import { ClientChannels } from './client-channels';
-import { ChannelParams, PublishParams } from './pubsub.params';
+import { keptAfter, ResumingSubscribers } from './resuming-subscribers';
+import { withPosition } from './message-position';
+import { ChannelParams, PublishParams, SubscribeParams } from './pubsub.params';
 
 export const PUBSUB_OPTIONS = Symbol('PUBSUB_OPTIONS');
 
@@ -21,24 +25,36 @@ export interface PubSubOptions {
   /** false makes a "private" pub/sub: only the backend publishes. Default true. */
   frontendPublish?: boolean;
   /**
-   * How publications travel between nodes (cluster only; a single node delivers in memory either way):
-   * - 'best-effort' (default): Redis PUBLISH to the nodes that have subscribers of the channel. A node
-   *   that lost its Redis subscription (Redis restart, dropped at the output-buffer limit) tells its
-   *   subscribers `channelLost`.
-   * - 'journaled': every publication is numbered and kept in a journal (`journalRetention`) and sent
-   *   to every node; a node that missed some reads them back, so its subscribers get them late
-   *   rather than being told. Told `channelLost` only when the journal no longer holds them or
-   *   started over (Redis lost its data). Costs a script per publication and sends every
-   *   publication of the service to every node.
+   * How publications are delivered:
+   * - 'best-effort' (default): in a cluster, Redis PUBLISH to the nodes that have subscribers of the
+   *   channel. A node that lost its Redis subscription (Redis restart, dropped at the output-buffer
+   *   limit) tells its subscribers `channelLost`. A client that reconnects has missed what was
+   *   published meanwhile (`subscribe` ignores `position`).
+   * - 'journaled': every publication is numbered and kept in a journal (`journalRetention`; in Redis
+   *   in a cluster, in memory on a single node) and sent to every node; a node that missed some reads
+   *   them back, so its subscribers get them late rather than being told. Told `channelLost` only when
+   *   the journal no longer holds them or started over (Redis lost its data). Message frames carry
+   *   their `position`, and a client that reconnects resubscribes with the last one it received to
+   *   get what it missed (docs/protocol-notes.md, "PubSub: resume"). In a cluster it costs a script
+   *   per publication and sends every publication of the service to every node.
    */
   delivery?: PubSubDelivery;
   /** Journaled delivery: how long publications are kept, in seconds. Default 60. */
   journalRetention?: number;
+  /**
+   * Journaled delivery: seconds between `position` notifications to connections that subscribed to
+   * resume (so a quiet channel can resume after many publications on others). Default 15 (as DataSync); 0 = never.
+   */
+  positionInterval?: number;
 }
 
 export type PubSubDelivery = 'best-effort' | 'journaled';
 
 export const DEFAULT_PUBSUB_JOURNAL_RETENTION = 60;
+export const DEFAULT_PUBSUB_POSITION_INTERVAL = 15;
+
+/** Journal entries read back per step when a subscription resumes (a bounded Redis reply). */
+const RESUME_READ_CHUNK = 500;
 
 /** A journaled publication as broadcast: the topic and the encoded frame its subscribers receive. */
 interface JournaledPublication {
@@ -56,9 +72,14 @@ interface JournaledPublication {
  * `pubsub:<name>:<key>` in the broker, a copy as large as the channel.)
  */
 @SnorkyService('pubsub')
-export class PubSubService extends RpcService {
+export class PubSubService extends RpcService implements OnApplicationShutdown {
   /** client -> topics it holds (to answer Already/Not subscribed and clean up). */
   private readonly subscriptions = new ClientChannels<Client>();
+  /** Journaled: subscriptions being caught up from the journal. */
+  private readonly resuming = new ResumingSubscribers<Client>();
+  /** Journaled: connections that subscribed to resume → the last position notification sent ("epoch:seq"). */
+  private readonly resumable = new Map<Client, string>();
+  private positionTimer: NodeJS.Timeout | undefined;
   private stats?: ServiceStats;
   /** Subscriptions per connection (PROTOCOL §11), read from `subscriptions`: nothing stored per connection. */
   private quota = this.quotaOf(this.limits.maxSubscriptions);
@@ -79,19 +100,53 @@ export class PubSubService extends RpcService {
     if (this.journaled) {
       const retention = (this.options.journalRetention ?? DEFAULT_PUBSUB_JOURNAL_RETENTION) * 1000;
       this.broker.keepJournal(this.journalChannel, { retentionMs: retention });
-      this.broker.onJournalGap(this.journalChannel, () => this.tellChannelsLost(this.broker.subscribedTopics()));
-      this.broker.onBroadcast(this.journalChannel, (payload) => {
-        const { t, f } = payload as JournaledPublication;
-        this.broker.deliverToLocalSubscribers(t, f);
+      this.broker.onJournalGap(this.journalChannel, () => {
+        this.resuming.markAllLost();
+        this.tellChannelsLost(this.broker.subscribedTopics());
       });
+      this.broker.onBroadcast(this.journalChannel, (payload, position) => this.deliverJournaled(payload as JournaledPublication, position!));
+      const interval = (this.options.positionInterval ?? DEFAULT_PUBSUB_POSITION_INTERVAL) * 1000;
+      if (interval > 0) {
+        this.positionTimer = setInterval(() => this.sendPositions(), interval);
+        this.positionTimer.unref();
+      }
       return;
     }
     this.broker.onTopicsLost((topics) => this.tellChannelsLost(topics));
   }
 
-  /** Journaled delivery (only in a cluster: a single node never misses a publication). */
+  onApplicationShutdown(): void {
+    clearInterval(this.positionTimer);
+  }
+
+  /** Journaled delivery: on a single node too (a memory journal), so that clients can resume. */
   private get journaled(): boolean {
-    return this.options.delivery === 'journaled' && this.broker.clustered;
+    return this.options.delivery === 'journaled';
+  }
+
+  /** One journaled publication reaching this node: its frame gets the position once, for all recipients. */
+  private deliverJournaled({ t, f }: JournaledPublication, position: JournalPosition): void {
+    let frame: string | undefined;
+    const build = () => (frame ??= withPosition(f, position));
+    this.resuming.keep(t, position, build);
+    this.broker.deliverToLocalSubscribers(t, build);
+  }
+
+  /**
+   * `{"type":"position"}` to each connection that subscribed to resume and has not been told this
+   * node's position yet: all its (replied) subscriptions have been sent everything up to it.
+   */
+  private sendPositions(): void {
+    const here = this.broker.journalPosition(this.journalChannel);
+    if (!here || this.resumable.size === 0) return;
+    const key = `${here.epoch}:${here.seq}`;
+    let frame: string | undefined;
+    for (const [client, told] of this.resumable) {
+      if (told === key || this.subscriptions.count(client) === 0) continue;
+      frame ??= encodeEnvelope(this.name, { type: 'position', position: { epoch: here.epoch, seq: here.seq } });
+      client.send(frame);
+      this.resumable.set(client, key);
+    }
   }
 
   /** The journaled broadcast channel carrying this service's publications to every node. */
@@ -106,7 +161,7 @@ export class PubSubService extends RpcService {
    * notification (the original Snorky.js) ignore it.
    */
   private tellChannelsLost(topics: string[]): void {
-    const prefix = `pubsub:${this.name}:`;
+    const prefix = this.topicPrefix;
     for (const topic of topics) {
       if (!topic.startsWith(prefix)) continue;
       const subscribers = this.broker.localSubscribers(topic);
@@ -137,8 +192,12 @@ export class PubSubService extends RpcService {
     return true;
   }
 
+  /**
+   * With `position` or `resume` on a journaled service: replies `{"position": …}` (see
+   * `subscribeResumable`). Best-effort services ignore both and reply null.
+   */
   @RpcCommand()
-  async subscribe({ channel }: ChannelParams, req: RpcRequest): Promise<void> {
+  async subscribe({ channel, position, resume }: SubscribeParams, req: RpcRequest): Promise<{ position: JournalPosition } | void> {
     const key = this.topicOf(channel);
     if (this.subscriptions.has(req.client, key)) throw new RpcError(ErrorText.AlreadySubscribed);
     this.quota.take(req.client);
@@ -156,6 +215,7 @@ export class PubSubService extends RpcService {
       if (!granted) throw new RpcError(ErrorText.NotAuthorized);
       if (!this.subscriptions.has(req.client, key)) return; // the client left while the policy ran
     }
+    if (this.journaled && (position !== undefined || resume === true)) return this.subscribeResumable(key, channel, req.client, parsePosition(position));
     try {
       // In a cluster this waits until publications from every node reach the client.
       await this.broker.subscribe(key, req.client);
@@ -163,6 +223,81 @@ export class PubSubService extends RpcService {
       this.forget(req.client, key);
       throw err;
     }
+  }
+
+  /**
+   * Subscribes `client` so that it can resume later; with `from`, first sends what was published on
+   * the channel after it, from the journal, in order. Live publications meanwhile are kept and sent
+   * after those (the ClusterSubscriptionHandoff pattern: hold, read back, flush, register — the last
+   * two in one synchronous step). Another epoch, a position this node's journal never reached, or one
+   * it no longer holds the publications after: the subscription is made and `channelLost` sent.
+   * Replies the position up to which everything of the channel has been sent.
+   */
+  private async subscribeResumable(topic: string, channel: unknown, client: Client, from?: JournalPosition): Promise<{ position: JournalPosition } | void> {
+    const hold = this.resuming.start(topic, client);
+    let ready: Promise<void>;
+    let sent: JournalPosition;
+    try {
+      let here = this.inSyncPosition();
+      let complete = true;
+      if (from) {
+        if (from.epoch === here.epoch && from.seq > here.seq) {
+          // Another node may be ahead of this one: wait for this one to get there, if the journal did.
+          const head = await this.broker.journalHead(this.journalChannel);
+          if (head.epoch === from.epoch && head.seq >= from.seq) await this.broker.journalReached(this.journalChannel, from);
+          here = this.inSyncPosition();
+        }
+        complete = from.epoch === here.epoch && from.seq <= here.seq && (await this.sendMissed(topic, client, from, here));
+      }
+      // Unsubscribed or gone meanwhile (or unsubscribed and subscribed again: that subscribe goes on).
+      if (!this.subscriptions.has(client, topic) || !this.resuming.holds(topic, client, hold)) return;
+      this.resumable.set(client, this.resumable.get(client) ?? '');
+      if (!complete || hold.lost) client.send(encodeEnvelope(this.name, { type: 'channelLost', channel: JSON.parse(topic.slice(this.topicPrefix.length)) }));
+      for (const frame of keptAfter(hold, here)) client.send(frame);
+      ready = this.broker.subscribe(topic, client);
+      // Everything of the channel up to this node's position has now been sent (or is live from here).
+      sent = this.broker.journalPosition(this.journalChannel) ?? here;
+    } catch (err) {
+      if (this.resuming.holds(topic, client, hold)) this.forget(client, topic);
+      throw err;
+    } finally {
+      this.resuming.end(topic, client, hold);
+    }
+    try {
+      await ready;
+    } catch (err) {
+      this.forget(client, topic);
+      throw err;
+    }
+    return { position: { epoch: sent.epoch, seq: sent.seq } };
+  }
+
+  /**
+   * Sends `client` the publications on `topic` after `from` up to `upto` (same epoch) from the
+   * journal, with their positions. False when the journal no longer holds them all.
+   */
+  private async sendMissed(topic: string, client: Client, from: JournalPosition, upto: JournalPosition): Promise<boolean> {
+    for (let seq = from.seq; seq < upto.seq; ) {
+      const to = Math.min(upto.seq, seq + RESUME_READ_CHUNK);
+      const payloads = await this.broker.readJournal(this.journalChannel, { epoch: from.epoch, seq }, { epoch: from.epoch, seq: to });
+      if (!payloads) return false;
+      if (!this.subscriptions.has(client, topic)) return true;
+      payloads.forEach((payload, i) => {
+        const { t, f } = payload as JournaledPublication;
+        if (t === topic) client.send(withPosition(f, { epoch: from.epoch, seq: seq + 1 + i }));
+      });
+      seq = to;
+    }
+    return true;
+  }
+
+  /** This node's journal position; fails fast (Service unavailable) while a cluster node is cut off from Redis. */
+  private inSyncPosition(): JournalPosition {
+    const position = this.broker.journalPosition(this.journalChannel);
+    if (!this.broker.available || !position) {
+      throw new BrokerUnavailableError(`PubSub ${this.name}: this node is not in sync with the cluster's journal`);
+    }
+    return position;
   }
 
   @RpcCommand()
@@ -205,6 +340,7 @@ export class PubSubService extends RpcService {
 
   override clientDisconnected(client: Client): void {
     this.quota.forget(client);
+    this.resumable.delete(client);
     for (const topic of this.subscriptions.take(client)) this.broker.unsubscribe(topic, client);
   }
 
@@ -217,6 +353,10 @@ export class PubSubService extends RpcService {
     const key = canonicalJson(channel);
     const max = this.limits.maxChannelSize;
     if (max > 0 && (key.length > max || Buffer.byteLength(key) > max)) throw new RpcError(ErrorText.InvalidParams);
-    return `pubsub:${this.name}:${key}`;
+    return `${this.topicPrefix}${key}`;
+  }
+
+  private get topicPrefix(): string {
+    return `pubsub:${this.name}:`;
   }
 }
