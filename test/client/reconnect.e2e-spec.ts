@@ -61,7 +61,7 @@ describe('client reconnect', () => {
     await expect(pubsub.publish({ channel: 'news', message: 'x' })).resolves.toBeNull();
 
     // The spent DataSync token cannot come back: the app is told, refetches and subscribes again.
-    expect(lostSubscriptions).toEqual([{ token: firstToken }]);
+    expect(lostSubscriptions).toEqual([{ token: firstToken, reason: 'Cannot resume subscription' }]); // the server restarted: its journal with it
     expect(datasync.activeSubscriptions).toEqual([]);
     const backend = datasyncBackend(server.backendUrl);
     const token = await backend.authorize([{ dealer: 'AllTodos', query: null }]);
@@ -101,7 +101,7 @@ describe('client reconnect', () => {
     expect(await acquisition).toBeInstanceOf(ConnectionLostError);
     await closed;
     server = await startClientTestServer(port);
-    expect(await lost).toEqual({ token });
+    expect(await lost).toEqual({ token, reason: 'notResumable' });
   });
 
   it('stops reconnecting after disconnect()', async () => {

@@ -56,11 +56,11 @@
   var datasync = snorky.services.datasync;
   var editingId = null;
 
-  datasync.deltaReceived.add(function (delta) {
-    if (processor.processDelta(delta)) render();
-  });
+  // One render per transaction: a batch is applied whole, and a batch already applied is ignored.
+  processor.listenTo(datasync);
+  datasync.batchReceived.add(render);
 
-  // ---- subscription: fetch + acquire, again after every reconnect ------------------------
+  // ---- subscription: fetch + acquire; after a reconnect the SDK resumes it (refetch only when told) ---
 
   var generation = 0; // a newer refresh makes older ones moot
   var synced = false;
@@ -106,8 +106,8 @@
       })
       .catch(function (error) {
         if (mine !== generation) return;
-        // A dropped socket reports the subscription lost on reconnect, which refreshes; anything
-        // else (server down, token expired) is retried here.
+        // A socket dropped mid-acquisition reports the subscription lost on reconnect, which
+        // refreshes; anything else (server down, token expired) is retried here.
         if (error && error.name === 'ConnectionLostError') return;
         if (error && error.permanent) {
           showProblem(error.message);
@@ -121,12 +121,18 @@
     if (event.token === activeToken) activeToken = null;
     refresh();
   });
+  // Resumed after a reconnect: what was missed has been applied; in sync again without a refetch.
+  datasync.subscriptionResumed.add(function (event) {
+    if (event.token !== activeToken) return;
+    synced = true;
+    showConnection();
+  });
 
   // ---- connection indicator -------------------------------------------------------------
 
   var everConnected = false;
   snorky.connected.add(function () { everConnected = true; showConnection(); });
-  // Subscriptions do not survive a dropped socket: not in sync until the next acquisition.
+  // Not in sync while the socket is down: until the subscription is resumed (or refetched).
   snorky.disconnected.add(function () { synced = false; showConnection(); });
   snorky.reconnecting.add(showConnection);
 

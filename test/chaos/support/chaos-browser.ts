@@ -2,8 +2,9 @@
  * A browser as the chaos test models it: our client SDK (in Node, `ws` sockets) with a live
  * collection (CollectionDeltaProcessor + ArrayCollection) of one app's tasks. It fetches the list
  * from the app's REST endpoint (X-Snorky: Subscribe) on load and again only when it is told its
- * view is stale: `subscriptionLost`, or a reconnection with no subscription left. Its sockets go
- * through a "load balancer" (NodePool) that sends each connection to a live node.
+ * view is stale (`subscriptionLost`); after a reconnection the SDK resumes its subscription, on
+ * whichever node it reached, and tells it only when it cannot. Its sockets go through a "load
+ * balancer" (NodePool) that sends each connection to a live node.
  */
 import { ArrayCollection, CollectionDeltaProcessor, DataSync, PubSub, Snorky } from '@snorky/client';
 import { PubSubWatcher } from '../../cluster/support/pubsub-watch';
@@ -30,12 +31,16 @@ export class NodePool {
   }
 }
 
-export type RefetchReason = 'load' | 'subscriptionLost' | 'reconnected';
+export type RefetchReason = 'load' | 'subscriptionLost';
 
 export class ChaosBrowser {
   /** The live view: what the page shows. */
   readonly tasks: Task[] = [];
-  readonly refetches: Record<RefetchReason, number> = { load: 0, subscriptionLost: 0, reconnected: 0 };
+  readonly refetches: Record<RefetchReason, number> = { load: 0, subscriptionLost: 0 };
+  /** Why it was told its view was stale: the `reason` of each subscriptionLost. */
+  readonly lostReasons: string[] = [];
+  /** Subscriptions resumed after a reconnection (what was missed delivered, no refetch). */
+  resumes = 0;
   /** Failed refetch attempts (app or node unavailable meanwhile), each retried. */
   failedAttempts = 0;
   deltas = 0;
@@ -77,9 +82,13 @@ export class ChaosBrowser {
     this.pubsub = new PubSubWatcher(this.snorky.services.pubsub as PubSub, this.snorky, PUBSUB_CHANNEL);
     new CollectionDeltaProcessor({ Task: new ArrayCollection(this.tasks) }).listenTo(datasync);
     datasync.deltaReceived.add(() => this.deltas++);
-    datasync.subscriptionLost.add(() => this.stale('subscriptionLost'));
-    this.snorky.connected.add(({ reconnected }) => {
-      if (reconnected && datasync.activeSubscriptions.length === 0 && !this.loop) this.stale('reconnected');
+    datasync.subscriptionLost.add(({ reason }) => {
+      this.lostReasons.push(reason);
+      this.stale('subscriptionLost');
+    });
+    datasync.subscriptionResumed.add(() => {
+      this.resumes++;
+      if (!this.loop) this.subscribed = true;
     });
     this.snorky.disconnected.add(() => (this.subscribed = false));
   }
