@@ -37,7 +37,7 @@ describe('client DataSync', () => {
     const processor = new CollectionDeltaProcessor({ Todo: new ArrayCollection(todos) });
     processor.listenTo(snorky.services.datasync);
     const deltas = record(snorky.services.datasync.deltaReceived);
-    await expect(snorky.services.datasync.acquireSubscription({ token })).resolves.toBeNull();
+    await expect(snorky.services.datasync.acquireSubscription({ token })).resolves.toEqual({ resumeToken: expect.any(String), position: { epoch: expect.any(String), seq: 1 } }); // resumable by default
     await waitFor(() => deltas.length === 1, 'the delta kept since authorization');
     expect(todos).toEqual([
       { id: 1, title: 'buy milk' },
