@@ -55,14 +55,17 @@ export class FaultLog {
   }
 
   /**
-   * kill -9 a node: its browsers reconnect to the others and are told their views are stale.
+   * kill -9 a node: its browsers reconnect to the others and resume their subscriptions there (or,
+   * told their views are stale, refetch).
    * Resolves once they are live again (or 20 s passed); the fault itself is immediate.
    */
   async killNode(index: number): Promise<void> {
     const at = this.now();
     const onNode = this.browsers.filter((b) => b.node === index);
-    const told = (b: ChaosBrowser) => b.refetches.subscriptionLost + b.refetches.reconnected;
+    const told = (b: ChaosBrowser) => b.refetches.subscriptionLost + b.resumes;
     const before = onNode.map(told);
+    const resumesBefore = onNode.map((b) => b.resumes);
+    const lostBefore = onNode.map((b) => b.refetches.subscriptionLost);
     this.pool.states[index] = 'dead';
     this.nodes[index].process.kill('SIGKILL');
     const started = Date.now();
@@ -79,7 +82,8 @@ export class FaultLog {
     this.add(
       'kill',
       `${at} kill -9 node ${index}: its ${onNode.length} browsers reconnected to node(s) ${[...new Set(onNode.map((b) => b.node))].sort().join(',')}, ` +
-        `were told (subscriptionLost), refetched and were live again after: ${times}`,
+        `resumed there (${onNode.reduce((n, b, i) => n + b.resumes - resumesBefore[i], 0)}) or were told and refetched ` +
+        `(${onNode.reduce((n, b, i) => n + b.refetches.subscriptionLost - lostBefore[i], 0)}), live again after: ${times}`,
     );
   }
 
@@ -118,6 +122,7 @@ export class FaultLog {
     const at = this.now();
     let dropped = 0;
     const refetches = this.refetches();
+    const resumes = this.browsers.reduce((n, b) => n + b.resumes, 0);
     const timer = setInterval(() => {
       const candidates = this.browsers.filter((b) => b.snorky.isConnected && this.pool.states[b.node] === 'up');
       if (candidates.length === 0) return;
@@ -128,7 +133,7 @@ export class FaultLog {
       stop: () => {
         clearInterval(timer);
         if (dropped === 0) this.problems.push('no socket was dropped');
-        this.add('drop', `${at} ${dropped} browser sockets dropped at random (one every ${everyMs / 1000} s until ${this.now()}); refetches meanwhile (all causes): ${this.refetches() - refetches}`);
+        this.add('drop', `${at} ${dropped} browser sockets dropped at random (one every ${everyMs / 1000} s until ${this.now()}); refetches meanwhile (all causes): ${this.refetches() - refetches}, resumes: ${this.browsers.reduce((n, b) => n + b.resumes, 0) - resumes}`);
       },
     };
   }
@@ -147,7 +152,7 @@ export class FaultLog {
   }
 
   private refetches(): number {
-    return this.browsers.reduce((n, b) => n + b.refetches.subscriptionLost + b.refetches.reconnected, 0);
+    return this.browsers.reduce((n, b) => n + b.refetches.subscriptionLost, 0);
   }
 
   private deltas(): number {
