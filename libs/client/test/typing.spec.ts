@@ -41,7 +41,7 @@ describe('typed connectors', () => {
     const frames = (snorky as unknown as { queue: { frame: string }[] }).queue.map((q) => JSON.parse(q.frame));
     expect(frames[0]).toEqual({ service: 'calc', message: { command: 'sum', params: { a: 1, b: 2 }, callId: 0 } });
     expect(frames[1]).toEqual({ service: 'calc', message: { command: 'ping', params: {}, callId: 1 } });
-    expect(frames[2]).toEqual({ service: 'pubsub', message: { command: 'subscribe', params: { channel: { room: 1 } }, callId: 0 } });
+    expect(frames[2]).toEqual({ service: 'pubsub', message: { command: 'subscribe', params: { channel: { room: 1 }, resume: true }, callId: 0 } });
     expect(frames[3].message.callId).toBe(0);
   });
 

@@ -3,6 +3,7 @@
  * that a test can stop, pause or cut off from Redis, and a subscription to every task authorized on
  * Snorky directly, so that no request to the app is needed to watch what it publishes.
  */
+import Redis from 'ioredis';
 import { RedisProcess } from '../../cluster/support/redis-process';
 import { postBackend } from '../../support/snorky-app';
 import { SnorkySocket } from '../../support/snorky-socket';
@@ -14,6 +15,13 @@ export interface DeliveryFixture {
   server: StandaloneServer;
   /** A socket subscribed to AllTasks (closed by closeWatchers). */
   watchAll(): Promise<SnorkySocket>;
+  /**
+   * Cut off from Redis (stopped, restarted empty after `ms`): the write path's 503s are retried.
+   * Redis came back empty, so `watcher` is told its view is stale (subscriptionLost); resolves with the
+   * ids of the tasks the journal received since (what the node routed to views subscribed again),
+   * once `expectedId` is among them, or after `timeoutMs`.
+   */
+  cutOffFromRedis(watcher: SnorkySocket, ms: number, during: () => Promise<{ id: unknown }>, timeoutMs: number): Promise<{ task: { id: unknown }; journaled: unknown[] }>;
   /** Stops the node (Snorky gone: connections refused). */
   stopServer(): Promise<void>;
   /** Starts a node again on the ports of the stopped one (Snorky back). */
@@ -43,6 +51,26 @@ export async function startDeliveryFixture(): Promise<DeliveryFixture> {
       sockets.push(socket);
       await expect(socket.acquire(reply.body.message.data)).resolves.toBeNull();
       return socket;
+    },
+    async cutOffFromRedis(watcher, ms, during, timeoutMs) {
+      await redis.stop();
+      const task = await during();
+      await new Promise((r) => setTimeout(r, ms));
+      await redis.restart();
+      const deadline = Date.now() + timeoutMs;
+      const client = new Redis(redis.url);
+      try {
+        for (;;) {
+          // DataSync batches as the journal holds them: "seq ms payload".
+          const entries = await client.lrange('snorky:j:datasync:datasync', 0, -1);
+          const journaled = entries.flatMap((e) => JSON.parse(e.slice(e.indexOf(' ', e.indexOf(' ') + 1) + 1)) as { data: { id: unknown } }[]).map((d) => d.data.id);
+          const told = watcher.notifications.some((n) => n.message.type === 'subscriptionLost');
+          if ((told && journaled.includes(task.id)) || Date.now() > deadline) return { task, journaled: told ? journaled : [] };
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      } finally {
+        client.disconnect();
+      }
     },
     async stopServer() {
       await fixture.server.stop();
