@@ -87,9 +87,10 @@ export interface FanoutResult {
 /**
  * One insert delta published over the backend endpoint to `n` real WebSocket clients, each
  * holding a TasksByOwner subscription on the same owner: time from the publishDeltas request
- * until the last client has the delta.
+ * until the last client has the delta. `resume`: the subscriptions are resumable (a `deltas` frame
+ * per subscription, with its token) instead of original clients' (one `delta` frame shared by all).
  */
-export async function fanoutBench(server: StandaloneServer, n = 10_000, rounds = 5): Promise<FanoutResult> {
+export async function fanoutBench(server: StandaloneServer, n = 10_000, rounds = 5, resume = false): Promise<FanoutResult> {
   const sockets = await openSockets(server.frontendUrl, n);
   let received = 0;
   // authorize in parallel batches, acquire each token on its own socket
@@ -104,12 +105,13 @@ export async function fanoutBench(server: StandaloneServer, n = 10_000, rounds =
             if (reply.type === 'response') resolve();
             else reject(new Error(`acquire failed: ${JSON.stringify(reply)}`));
           });
-          ws.send(JSON.stringify({ service: 'datasync', message: { command: 'acquireSubscription', params: { token }, callId: 0 } }));
+          ws.send(JSON.stringify({ service: 'datasync', message: { command: 'acquireSubscription', params: resume ? { token, resume: true } : { token }, callId: 0 } }));
         });
       }),
     );
   }
-  for (const ws of sockets) ws.on('message', () => void received++);
+  // Deltas only (resumable connections also get a `position` notification now and then).
+  for (const ws of sockets) ws.on('message', (data: Buffer) => void (data.includes('"type":"delta') && received++));
   const times: number[] = [];
   for (let r = 0; r < rounds; r++) {
     const target = received + n;

@@ -1,4 +1,5 @@
 // Internals of @snorky/nest (not exported by the package), imported from its sources.
+import { batchFramePrefix } from '../libs/snorky/src/services/datasync/batch-encoder';
 import { DataSyncEngine } from '../libs/snorky/src/services/datasync/datasync-engine';
 import { FilterDealer } from '../libs/snorky/src/services/datasync/dealers/filter.dealer';
 import { SimpleDealer } from '../libs/snorky/src/services/datasync/dealers/simple.dealer';
@@ -119,18 +120,29 @@ export function routingBench(equality = 100_000, scanOnly = 1_000, rounds = 50):
   };
 }
 
-/** Fan-out inside the engine only (no sockets): one delta to `n` simple-dealer subscriptions. */
-export function engineFanoutBench(n = 10_000, rounds = 20): { ms: number; delivered: number } {
-  const engine = new DataSyncEngine({ encode: encodeDelta, unacquiredTimeout: 3600 });
-  engine.registerDealer(new TasksByOwner());
-  let delivered = 0;
-  for (let i = 0; i < n; i++) engine.acquire(engine.authorize([{ dealer: 'TasksByOwner', query: 'alice' }]), { send: () => void delivered++ });
-  const times: number[] = [];
+/**
+ * Fan-out inside the engine only (no sockets): one delta to `n` simple-dealer subscriptions, acquired
+ * by original clients (a `delta` frame shared by all) or resumable (a `deltas` frame per subscription:
+ * its own prefix + the batch's shared tail). Rounds alternate between the two.
+ */
+export function engineFanoutBench(n = 10_000, rounds = 20): { ms: number; resumableMs: number; delivered: number } {
+  const engines = [false, true].map((resumable) => {
+    const engine = new DataSyncEngine({ encode: encodeDelta, unacquiredTimeout: 3600 });
+    engine.registerDealer(new TasksByOwner());
+    const sink = { delivered: 0, send: (frame: string | Buffer) => void (sink.delivered += frame.length > 0 ? 1 : 0) };
+    for (let i = 0; i < n; i++) {
+      const token = engine.authorize([{ dealer: 'TasksByOwner', query: 'alice' }]);
+      engine.acquire(token, sink, resumable ? batchFramePrefix('datasync', token) : undefined);
+    }
+    return { engine, sink, times: [] as number[] };
+  });
   for (let r = 0; r < rounds; r++) {
-    const t = hr();
-    engine.route([{ type: 'insert', model: 'Task', data: { id: r, owner: 'alice', title: 'hello' } }]);
-    times.push(hr() - t);
+    for (const e of r % 2 ? [...engines].reverse() : engines) {
+      const t = hr();
+      e.engine.route([{ type: 'insert', model: 'Task', data: { id: r, owner: 'alice', title: 'hello' } }], { epoch: 'bench', seq: r + 1 });
+      e.times.push(hr() - t);
+    }
   }
-  engine.close();
-  return { ms: median(times), delivered: delivered / rounds };
+  for (const e of engines) e.engine.close();
+  return { ms: median(engines[0].times), resumableMs: median(engines[1].times), delivered: engines[0].sink.delivered / rounds };
 }

@@ -25,7 +25,8 @@ async function main() {
     console.log(`deliveries (same for all three): ${r.delivered.indexed}`);
     if (r.ratio < 100) failed = true;
     const f = engineFanoutBench();
-    console.log(`engine only: one delta to ${f.delivered} simple-dealer subscriptions: ${f.ms.toFixed(2)} ms`);
+    console.log(`engine only: one delta to ${f.delivered} simple-dealer subscriptions: ${f.ms.toFixed(2)} ms (original clients), ` +
+      `${f.resumableMs.toFixed(2)} ms (resumable: a frame each), ratio ${(f.resumableMs / f.ms).toFixed(2)}`);
   }
   if (run('authorize') || run('fanout')) {
     const server = await startDataSyncServer();
@@ -37,9 +38,19 @@ async function main() {
         if (a.perSecond < 4000 || a.errors > 0) failed = true;
       }
       if (run('fanout')) {
-        const f = await fanoutBench(server);
-        console.log(`\n## 3. fan-out of one delta to ${f.subscribers} simple-dealer subscribers (real WebSockets)`);
-        console.log(`publishDeltas -> last client has it: median ${f.medianMs.toFixed(1)} ms, worst ${f.worstMs.toFixed(1)} ms over ${f.rounds} rounds`);
+        // Original clients and resumable subscriptions, alternating (one set of sockets at a time).
+        const results: Record<'original' | 'resumable', number[]> = { original: [], resumable: [] };
+        let subscribers = 0;
+        for (let round = 0; round < 4; round++) {
+          const resume = round % 2 === 1;
+          const f = await fanoutBench(server, 10_000, 5, resume);
+          subscribers = f.subscribers;
+          results[resume ? 'resumable' : 'original'].push(f.medianMs);
+        }
+        const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+        console.log(`\n## 3. fan-out of one delta to ${subscribers} simple-dealer subscribers (real WebSockets), median of 5 per set, sets alternated`);
+        console.log(`publishDeltas -> last client has it: original clients ${results.original.map((x) => x.toFixed(1)).join(' / ')} ms; ` +
+          `resumable ${results.resumable.map((x) => x.toFixed(1)).join(' / ')} ms; ratio resumable/original ${(med(results.resumable) / med(results.original)).toFixed(2)}`);
       }
     } finally {
       await server.stop();

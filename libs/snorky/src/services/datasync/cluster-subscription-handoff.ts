@@ -1,12 +1,11 @@
 import { Logger } from '@nestjs/common';
 import type { Broker } from '../../broker/broker';
-import { BrokerUnavailableError } from '../../broker/broker-unavailable.error';
 import type { JournalPosition } from '../../broker/journal';
 import { DataSyncError, DataSyncErrorText } from './datasync-error';
 import { DataSyncEngine, newToken } from './datasync-engine';
 import { DeltaSink, Subscription } from './subscription';
 import { Authorization, SubscriptionHandoff } from './subscription-handoff';
-import { catchUp } from './subscription-resume';
+import { catchUp, inSyncPosition } from './journal-catch-up';
 
 /** What a token stands for, stored in the broker until it is acquired or expires. */
 interface ClaimRecord {
@@ -47,7 +46,7 @@ export class ClusterSubscriptionHandoff implements SubscriptionHandoff {
 
   authorize(rawItems: unknown): Authorization {
     const items = this.engine.validateItems(rawItems);
-    const position = this.inSyncPosition();
+    const position = inSyncPosition(this.broker, this.channel);
     const token = newToken();
     const record: ClaimRecord = { items: items.map(({ dealer, query }) => ({ dealer, query })), ...position };
     // The write is on its way to Redis before the token is returned (no offline queue).
@@ -60,18 +59,18 @@ export class ClusterSubscriptionHandoff implements SubscriptionHandoff {
 
   async acquire(token: unknown, client: DeltaSink, batchPrefix?: string): Promise<Subscription> {
     if (typeof token !== 'string') throw new DataSyncError(DataSyncErrorText.tokenMustBeString);
-    this.inSyncPosition();
+    inSyncPosition(this.broker, this.channel);
     const record = await this.takeClaim(token);
     if (!record) throw new DataSyncError(DataSyncErrorText.noSuchSubscription);
     const authorized: JournalPosition = { epoch: record.epoch, seq: record.seq };
-    let here = this.inSyncPosition();
+    let here = inSyncPosition(this.broker, this.channel);
     if (here.epoch !== authorized.epoch) {
       this.logger.warn('a token from before the journal started over (Redis lost its data) cannot be acquired');
       throw new DataSyncError(DataSyncErrorText.noSuchSubscription);
     }
     if (here.seq < authorized.seq) {
       await this.broker.journalReached(this.channel, authorized);
-      here = this.inSyncPosition();
+      here = inSyncPosition(this.broker, this.channel);
     }
     this.engine.authorize(record.items, token);
     const subscription = this.engine.subscriptions.get(token)!;
@@ -107,15 +106,6 @@ export class ClusterSubscriptionHandoff implements SubscriptionHandoff {
       raw = await this.broker.takeClaim(key);
     }
     return raw === undefined ? undefined : (JSON.parse(raw) as ClaimRecord);
-  }
-
-  /** This node's journal position; fails fast while Redis is unreachable or not yet in sync. */
-  private inSyncPosition(): JournalPosition {
-    const position = this.broker.journalPosition(this.channel);
-    if (!this.broker.available || !position) {
-      throw new BrokerUnavailableError(`DataSync ${this.channel}: this node is not connected to the cluster's Redis`);
-    }
-    return position;
   }
 
   private claimKey(token: string): string {

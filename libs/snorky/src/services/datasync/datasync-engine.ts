@@ -64,6 +64,7 @@ export class DataSyncEngine {
   private readonly maxBuffered: number;
   private readonly encode: DeltaEncoder;
   private readonly onDealerError: DealerErrorHandler;
+  private readonly dealersOf = (model: string) => this.dealers.forModel(model);
   /** Counts deltas sent to acquired subscriptions (metrics); set before the first subscription. */
   deliveries: DeliveryCounter | undefined;
 
@@ -198,8 +199,6 @@ export class DataSyncEngine {
   routeTo(subscription: Subscription, deltas: readonly Delta[], position?: JournalPosition): void {
     routeBatch(deltas, position, this.dealersOf, this.encode, this.onDealerError, subscription);
   }
-
-  private readonly dealersOf = (model: string) => this.dealers.forModel(model);
 
   /** Cancels everything (service shutdown): clears timers so the process can exit. */
   close(): void {

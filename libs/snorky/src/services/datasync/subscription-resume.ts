@@ -1,10 +1,9 @@
 import type { Logger } from '@nestjs/common';
 import type { Broker } from '../../broker/broker';
-import { BrokerUnavailableError } from '../../broker/broker-unavailable.error';
 import type { JournalPosition } from '../../broker/journal';
 import { DataSyncError, DataSyncErrorText } from './datasync-error';
 import { DataSyncEngine, newToken } from './datasync-engine';
-import type { Delta } from './delta';
+import { catchUp, inSyncPosition } from './journal-catch-up';
 import type { DeltaSink, Subscription } from './subscription';
 
 /** What a resume token stands for, stored as a claim (memory, or Redis in a cluster). */
@@ -15,28 +14,6 @@ interface ResumeRecord {
 
 /** Default `resumeWindow`: how long a subscription can be resumed after its connection is gone. */
 export const DEFAULT_RESUME_WINDOW = 300;
-
-/**
- * Sends `subscription` (registered, not yet acquired) the batches after `from` up to `here` from the
- * journal, before the live batches it kept meanwhile. False when the journal no longer holds them.
- * Between registering and this, JavaScript runs nothing else for the subscription but live routing,
- * whose batches stay after the journal's.
- */
-export async function catchUp(
-  engine: DataSyncEngine,
-  broker: Broker,
-  channel: string,
-  subscription: Subscription,
-  from: JournalPosition,
-  here: JournalPosition,
-): Promise<boolean> {
-  const missed = await broker.readJournal(channel, from, here);
-  if (!missed) return false;
-  const live = subscription.drainKept();
-  missed.forEach((batch, i) => engine.routeTo(subscription, batch as Delta[], { epoch: from.epoch, seq: from.seq + 1 + i }));
-  subscription.appendKept(live);
-  return true;
-}
 
 /**
  * Resumable DataSync subscriptions (docs/protocol-notes.md, "Resume"). Acquiring with `resume` gives
@@ -80,12 +57,12 @@ export class SubscriptionResume {
     const raw = await this.broker.readClaim(key);
     if (raw === undefined) throw this.cannotResume('its resume token is unknown or expired');
     const record = JSON.parse(raw) as ResumeRecord;
-    let here = this.inSyncPosition();
+    let here = inSyncPosition(this.broker, this.channel);
     if (position.epoch !== here.epoch) throw this.cannotResume('the journal started over since its position');
     if (position.seq > here.seq) {
       if (!this.broker.clustered) throw this.cannotResume('its position is ahead of the journal');
       await this.broker.journalReached(this.channel, position);
-      here = this.inSyncPosition();
+      here = inSyncPosition(this.broker, this.channel);
     }
     // The same client (or a stale connection of it) may still hold it on this node: the newest wins.
     const previous = this.engine.subscriptions.get(record.token);
@@ -140,15 +117,6 @@ export class SubscriptionResume {
     }
     if (keys.length === 0) return;
     this.broker.refreshClaims(keys, this.windowMs).catch((err: Error) => this.logger.warn(`resume records could not be refreshed: ${err.message}`));
-  }
-
-  /** This node's journal position; fails fast while Redis is unreachable or not yet in sync. */
-  private inSyncPosition(): JournalPosition {
-    const position = this.broker.journalPosition(this.channel);
-    if (!this.broker.available || !position) {
-      throw new BrokerUnavailableError(`DataSync ${this.channel}: this node is not connected to the cluster's Redis`);
-    }
-    return position;
   }
 
   private cannotResume(why: string): DataSyncError {
