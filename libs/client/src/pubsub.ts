@@ -6,6 +6,8 @@ import type { SignalLike } from './signal';
 import type { Snorky } from './snorky';
 import { stableStringify } from './stable-stringify';
 
+const INVALID_PARAMS = 'Invalid params';
+
 /** A channel is any JSON value, compared by value. */
 export type Channel = unknown;
 
@@ -70,6 +72,8 @@ export class PubSub extends rpcConnector<PubSubCommands>(['subscribe', 'unsubscr
    * positions count already, a `position` notification does not (their catch-up may be under way).
    */
   private readonly subscribing = new Set<string>();
+  /** The server refused the `resume` param (the original Snorky): subscribe the old way from now on. */
+  private serverCannotResume = false;
 
   constructor(name: string, snorky: Snorky<any>) {
     super(name, snorky);
@@ -91,12 +95,23 @@ export class PubSub extends rpcConnector<PubSubCommands>(['subscribe', 'unsubscr
       this.channels.delete(key);
       return new this.snorky.Promise<null>((resolve) => resolve(null));
     }
-    if (command === 'subscribe' && this.resume && params && (params as { resume?: boolean }).resume === undefined) {
-      params = { ...params, resume: true } as PubSubCommands[K]['params'];
-    }
+    const plain = params;
+    const addsResume = command === 'subscribe' && this.resume && !this.serverCannotResume && !!params && (params as { resume?: boolean }).resume === undefined;
+    if (addsResume) params = { ...params, resume: true } as PubSubCommands[K]['params'];
     const first = command === 'subscribe' && !this.channels.has(key) && !this.subscribing.has(key);
     if (first) this.subscribing.add(key);
-    const result = super.call(command, params);
+    let result = super.call(command, params);
+    if (addsResume) {
+      // A server without resume (the original Snorky) refuses the unknown param: subscribe without it,
+      // and keep to that once the plain request is accepted.
+      result = result.then(undefined, (error: unknown) => {
+        if (!(error instanceof RpcCallError && error.message === INVALID_PARAMS)) throw error;
+        return super.call(command, plain).then((reply) => {
+          this.serverCannotResume = true;
+          return reply;
+        });
+      });
+    }
     if (command === 'subscribe') {
       result.then(
         (reply) => {
@@ -151,7 +166,8 @@ export class PubSub extends rpcConnector<PubSubCommands>(['subscribe', 'unsubscr
       // Already subscribed (the server kept it) counts as restored.
       ([key, channel]) => {
         const position = this.resume ? this.positions.get(key) : undefined;
-        const params = position ? { channel, position } : this.resume ? { channel, resume: true } : { channel };
+        const resume = this.resume && !this.serverCannotResume;
+        const params = resume && position ? { channel, position } : resume ? { channel, resume: true } : { channel };
         this.subscribing.add(key);
         return super.call('subscribe', params).then(
           (reply) => {
@@ -172,6 +188,7 @@ export class PubSub extends rpcConnector<PubSubCommands>(['subscribe', 'unsubscr
 
   override handleDisconnect(): void {
     super.handleDisconnect();
+    this.serverCannotResume = false;
     this.channels.clear();
     this.positions.clear();
     this.subscribing.clear();

@@ -117,4 +117,34 @@ describe('PubSub positions', () => {
     expect(next.sent.map((m) => m.params)).toEqual([{ channel: 'c' }]);
     snorky.disconnect();
   });
+
+  it('subscribes the old way on a server without resume (it refuses the param as Invalid params), and restores that way', async () => {
+    const { snorky, pubsub, socket } = await connected();
+    const subscribed = pubsub.subscribe({ channel: 'old' });
+    expect(socket().sent[0]).toMatchObject({ command: 'subscribe', params: { channel: 'old', resume: true } });
+    socket().deliver({ type: 'error', callId: socket().sent[0].callId, message: 'Invalid params' });
+    await tick();
+    expect(socket().sent[1]).toMatchObject({ command: 'subscribe', params: { channel: 'old' } });
+    socket().reply(null);
+    await expect(subscribed).resolves.toBeNull();
+    pubsub.subscribe({ channel: 'other' });
+    expect(socket().sent[2].params).toEqual({ channel: 'other' });
+    socket().reply(null);
+    await tick();
+    const next = await reconnect(socket);
+    expect(next.sent.map((m) => m.params)).toEqual([{ channel: 'old' }, { channel: 'other' }]);
+    snorky.disconnect();
+  });
+
+  it('a channel refused as Invalid params twice (too large, say) is refused, and resume stays on', async () => {
+    const { snorky, pubsub, socket } = await connected();
+    const subscribed = pubsub.subscribe({ channel: 'x'.repeat(10) });
+    socket().deliver({ type: 'error', callId: socket().sent[0].callId, message: 'Invalid params' });
+    await tick();
+    socket().deliver({ type: 'error', callId: socket().sent[1].callId, message: 'Invalid params' });
+    await expect(subscribed).rejects.toThrow('Invalid params');
+    pubsub.subscribe({ channel: 'ok' });
+    expect(socket().sent[2].params).toEqual({ channel: 'ok', resume: true });
+    snorky.disconnect();
+  });
 });
