@@ -179,6 +179,14 @@ export abstract class Broker {
     return journal ? { epoch: this.localEpoch, seq: journal.seq } : undefined;
   }
 
+  /**
+   * The last broadcast of `channel` delivered to this node's handlers, in sync or not: what a client
+   * that was sent everything routed so far has been sent up to (replies carry it).
+   */
+  journalDelivered(channel: string): JournalPosition | undefined {
+    return this.journalPosition(channel);
+  }
+
   /** The last broadcast of `channel` made anywhere (a round trip in a cluster). */
   async journalHead(channel: string): Promise<JournalPosition> {
     return this.journalPosition(channel) ?? { epoch: this.localEpoch, seq: 0 };

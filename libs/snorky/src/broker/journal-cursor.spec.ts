@@ -60,6 +60,21 @@ describe('JournalCursor', () => {
     expect(journal.reads).toEqual([]);
   });
 
+  it('has no synced position while a resync is under way (its old one may be of a journal that is gone)', async () => {
+    broadcast('a');
+    journal.failing = true; // Redis away: the resync waits
+    cursor.resync();
+    expect(cursor.position).toEqual({ epoch: 'e1', seq: 2 });
+    expect(cursor.syncedPosition).toBeUndefined();
+    await flush();
+    expect(cursor.syncedPosition).toBeUndefined();
+    journal.failing = false;
+    journal.epoch = 'e2'; // it came back empty
+    journal.entries = [];
+    await new Promise((r) => setTimeout(r, 300)); // the cursor retries by itself
+    expect(cursor.syncedPosition).toEqual({ epoch: 'e2', seq: 0 });
+  });
+
   it('reads a gap back from the journal, keeping later arrivals behind it, in order', async () => {
     broadcast('a');
     broadcast('missed 1', false);

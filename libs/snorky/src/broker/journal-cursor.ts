@@ -34,6 +34,7 @@ export class JournalCursor {
   private retryTimer: NodeJS.Timeout | undefined;
   private retryDelayMs = RETRY_MIN_MS;
   private syncWaiters: (() => void)[] = [];
+  private resyncsPending = 0;
 
   constructor(
     readonly channel: string,
@@ -56,8 +57,18 @@ export class JournalCursor {
 
   /** The channel was (re)subscribed: catch up with what was broadcast meanwhile. */
   resync(): void {
+    this.resyncsPending++;
     this.queue.push({ kind: 'resync' });
     void this.drain();
+  }
+
+  /**
+   * The position, once the cursor is in sync: undefined until the first sync and while a resync is
+   * under way (after a reconnection the old position may be of a journal that is gone; a token
+   * authorized at it could not be acquired on a node already in sync).
+   */
+  get syncedPosition(): JournalPosition | undefined {
+    return this.resyncsPending > 0 ? undefined : this.position;
   }
 
   /** Resolves once the broadcast at `target` (same epoch) has been delivered here. */
@@ -102,7 +113,7 @@ export class JournalCursor {
           return;
         }
         this.retryDelayMs = RETRY_MIN_MS;
-        this.queue.shift();
+        if (this.queue.shift()!.kind === 'resync') this.resyncsPending--;
       }
     } finally {
       this.busy = false;

@@ -263,6 +263,10 @@ export class RedisBroker extends Broker implements OnApplicationBootstrap, OnApp
   }
 
   override journalPosition(channel: string): JournalPosition | undefined {
+    return this.cursors.get(channel)?.syncedPosition;
+  }
+
+  override journalDelivered(channel: string): JournalPosition | undefined {
     return this.cursors.get(channel)?.position;
   }
 

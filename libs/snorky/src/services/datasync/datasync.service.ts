@@ -148,7 +148,7 @@ export class DataSyncService extends RpcService {
       throw err;
     }
     this.sendsPositions(req.client);
-    return { resumeToken, position: this.broker.journalPosition(this.channel)! };
+    return { resumeToken, position: this.broker.journalDelivered(this.channel)! };
   }
 
   /** Acquires a resumable subscription again, after the client's position (docs/protocol-notes.md, "Resume"). */

@@ -82,7 +82,7 @@ export class SubscriptionResume {
     this.engine.acquire(record.token, client, batchPrefix(record.token));
     if (this.gone.has(client)) this.engine.clientGone(client);
     else this.hold(subscription, key);
-    return this.broker.journalPosition(this.channel)!;
+    return this.broker.journalDelivered(this.channel)!;
   }
 
   /** Its client cancelled it (or it was lost): the record goes too. */

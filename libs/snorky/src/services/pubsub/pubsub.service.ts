@@ -256,7 +256,7 @@ export class PubSubService extends RpcService implements OnApplicationShutdown {
       for (const frame of keptAfter(hold, here)) client.send(frame);
       ready = this.broker.subscribe(topic, client);
       // Everything of the channel up to this node's position has now been sent (or is live from here).
-      sent = this.broker.journalPosition(this.journalChannel) ?? here;
+      sent = this.broker.journalDelivered(this.journalChannel) ?? here;
     } catch (err) {
       if (this.resuming.holds(topic, client, hold)) this.forget(client, topic);
       throw err;
