@@ -26,7 +26,7 @@ async function main() {
     if (r.ratio < 100) failed = true;
     const f = engineFanoutBench();
     console.log(`engine only: one delta to ${f.delivered} simple-dealer subscriptions: ${f.ms.toFixed(2)} ms (original clients), ` +
-      `${f.resumableMs.toFixed(2)} ms (resumable: a frame each), ratio ${(f.resumableMs / f.ms).toFixed(2)}`);
+      `${f.resumableMs.toFixed(2)} ms (resumable: a frame each, its prefix and the shared tail copied into one buffer), ratio ${(f.resumableMs / f.ms).toFixed(2)}`);
   }
   if (run('authorize') || run('fanout')) {
     const server = await startDataSyncServer();

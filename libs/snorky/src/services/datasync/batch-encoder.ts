@@ -21,7 +21,7 @@ export function batchFramePrefix(service: string, token: string): string {
 export class BatchEncoder {
   private readonly frames = new Map<Delta, Frame>();
   private readonly ids = new Map<Delta, number>();
-  private readonly tails = new Map<string, string>();
+  private readonly tails = new Map<string, Buffer>();
 
   constructor(private readonly encode: DeltaEncoder) {}
 
@@ -31,13 +31,13 @@ export class BatchEncoder {
     return frame;
   }
 
-  batchTail(deltas: readonly Delta[], position: JournalPosition): string {
+  batchTail(deltas: readonly Delta[], position: JournalPosition): Buffer {
     let key = `${position.seq}`;
     for (const delta of deltas) key += `,${this.idOf(delta)}`;
     let tail = this.tails.get(key);
     if (tail === undefined) {
       const body = JSON.stringify({ position: { epoch: position.epoch, seq: position.seq }, deltas });
-      this.tails.set(key, (tail = `${body.slice(1)}}`));
+      this.tails.set(key, (tail = Buffer.from(`${body.slice(1)}}`)));
     }
     return tail;
   }

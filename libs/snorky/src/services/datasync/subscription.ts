@@ -45,7 +45,7 @@ export class Subscription {
   overflowed = false;
   expiry?: ReturnType<typeof setTimeout>;
   /** Start of its `deltas` frames (with its token) once resumable; undefined for original clients. */
-  batchPrefix: string | undefined;
+  batchPrefix: Buffer | undefined;
   /** Claim key of its resume record (set once the record is stored). */
   resumeKey: string | undefined;
 
@@ -98,7 +98,8 @@ export class Subscription {
 
   /** Makes it resumable: from now on it gets `deltas` frames starting with `prefix` (see BatchEncoder). */
   makeResumable(prefix: string): void {
-    this.batchPrefix = prefix;
+    // As bytes: each batch frame is this plus the batch's shared tail, copied, never re-encoded.
+    this.batchPrefix = Buffer.from(prefix);
   }
 
   /** Links the client and flushes the kept deltas to it, in order. */
@@ -141,7 +142,8 @@ export class Subscription {
   private send(deltas: Delta[], position: JournalPosition | undefined, encoder: BatchEncoder): void {
     const sink = this.sink!;
     if (this.batchPrefix !== undefined && position !== undefined) {
-      sink.send(this.batchPrefix + encoder.batchTail(deltas, position));
+      const tail = encoder.batchTail(deltas, position);
+      sink.send(Buffer.concat([this.batchPrefix, tail], this.batchPrefix.length + tail.length));
     } else {
       for (const delta of deltas) sink.send(encoder.deltaFrame(delta));
     }
