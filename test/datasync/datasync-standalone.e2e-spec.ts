@@ -8,6 +8,8 @@ const DATASYNC_ENTRY = {
   name: 'datasync',
   backend: 'datasync_backend',
   unacquiredTimeout: 1,
+  journalMaxEntries: 3,
+  positionInterval: 0.1,
   dealers: [
     { name: 'AllTasks', model: 'Task', type: 'broadcast' },
     { name: 'TasksByOwner', model: 'Task', type: 'simple', key: 'owner' },
@@ -108,5 +110,19 @@ describe('DataSync in the standalone server (declarative dealers)', () => {
     const { code, output } = await runStandaloneServerExpectingFailure(JSON.stringify({ backend: { apiKey: 'k' }, services: [{ ...DATASYNC_ENTRY, dealers }] }));
     expect(code).not.toBe(0);
     expect(output).toMatch(/dealer names must be unique/);
+  });
+
+  it('takes the resume options from the config: journalMaxEntries bounds a resume, positionInterval paces position notifications', async () => {
+    const first = await TestSocket.open(server.frontendUrl);
+    const reply = await first.call('datasync', 'acquireSubscription', { token: await token([{ dealer: 'TasksByOwner', query: 'resumer' }]), resume: true }, 0);
+    const { resumeToken, position } = reply.message.data;
+    await call('publishDeltas', { deltas: [{ type: 'insert', model: 'Task', data: { id: 900, owner: 'nobody' } }] });
+    expect((await first.next(2000)).message).toEqual({ type: 'position', position: { epoch: position.epoch, seq: position.seq + 1 } });
+    first.ws.terminate();
+    for (let i = 0; i < 3; i++) await call('publishDeltas', { deltas: [{ type: 'insert', model: 'Task', data: { id: 901 + i, owner: 'nobody' } }] });
+    const second = await TestSocket.open(server.frontendUrl);
+    // 3 batches kept, the position is 4 behind: refused, the client refetches
+    expect((await second.call('datasync', 'resumeSubscription', { resumeToken, position }, 1)).message).toEqual({ type: 'error', callId: 1, message: 'Cannot resume subscription' });
+    await second.close();
   });
 });

@@ -49,6 +49,12 @@ export class DataSyncEntryConfig extends ServiceEntryConfig {
   @IsOptional() @IsInt() @Min(1) maxBufferedDeltas?: number;
   /** Seconds a publishDeltas batch id is remembered for deduplication (default 900). */
   @IsOptional() @IsNumber() @IsPositive() batchDedupWindow?: number;
+  /** Seconds a resumable subscription can be resumed after its connection is gone (default 300). */
+  @IsOptional() @IsNumber() @IsPositive() resumeWindow?: number;
+  /** Batches kept in the journal at most (default 100 000). */
+  @IsOptional() @IsInt() @Min(1) journalMaxEntries?: number;
+  /** Seconds between `position` notifications to resumable connections (default 15). */
+  @IsOptional() @IsNumber() @IsPositive() positionInterval?: number;
   @IsArray()
   @ArrayUnique((d: DealerEntryConfig) => d?.name, { message: 'dealer names must be unique' })
   @ValidateNested({ each: true })
@@ -68,6 +74,9 @@ export const datasyncServiceType: ServiceType<DataSyncEntryConfig> = {
           unacquiredTimeout: entry.unacquiredTimeout,
           maxBufferedDeltas: entry.maxBufferedDeltas,
           batchDedupWindow: entry.batchDedupWindow,
+          resumeWindow: entry.resumeWindow,
+          journalMaxEntries: entry.journalMaxEntries,
+          positionInterval: entry.positionInterval,
         });
         for (const dealer of entry.dealers) service.registerDealer(createDeclarativeDealer(dealer as DeclarativeDealerSpec));
         return service;
