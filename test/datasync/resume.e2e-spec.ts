@@ -37,17 +37,28 @@ describe('DataSync resume (single node)', () => {
     if (reply.message.type !== 'response') throw new Error(`expected a response, got ${JSON.stringify(reply)}`);
     return reply.message.data;
   };
-  const acquireResumable = async (socket: TestSocket, t: string) => data(await socket.call('datasync', 'acquireSubscription', { token: t, resume: true }, 1));
+  const acquireResumable = async (socket: TestSocket, t: string) => data({ message: await call(socket, 'acquireSubscription', { token: t, resume: true }, 1) });
   const resume = (socket: TestSocket, params: unknown) => {
     socket.send({ service: 'datasync', message: { command: 'resumeSubscription', params, callId: 2 } });
+  };
+  /** The next frame's message, `position` notifications (sent every 0.1 s here) skipped. */
+  const next = async (socket: TestSocket): Promise<any> => {
+    for (;;) {
+      const frame = await socket.next();
+      if (frame.message.type !== 'position') return frame.message;
+    }
+  };
+  const call = async (socket: TestSocket, command: string, params: object, callId: number) => {
+    socket.send({ service: 'datasync', message: { command, params, callId } });
+    return next(socket);
   };
   /** Reads frames up to the reply of callId 2; returns [notifications before it, the reply]. */
   const untilReply = async (socket: TestSocket): Promise<[any[], any]> => {
     const before: any[] = [];
     for (;;) {
-      const frame = await socket.next();
-      if (frame.message.callId === 2) return [before, frame.message];
-      before.push(frame.message);
+      const message = await next(socket);
+      if (message.callId === 2) return [before, message];
+      before.push(message);
     }
   };
 
@@ -72,15 +83,12 @@ describe('DataSync resume (single node)', () => {
     expect(reply).toEqual({ resumeToken: expect.stringMatching(/^[\w-]{32}$/), position: { epoch: expect.any(String), seq: expect.any(Number) } });
     expect(reply.resumeToken).not.toBe(t);
     const t2 = await token(1);
-    expect(await legacy.call('datasync', 'acquireSubscription', { token: t2 }, 1)).toEqual({ service: 'datasync', message: { type: 'response', callId: 1, data: null } });
+    expect(await call(legacy, 'acquireSubscription', { token: t2 }, 1)).toEqual({ type: 'response', callId: 1, data: null });
 
     await publish([insert(1, 1), insert(2, 2), insert(3, 1)]);
-    expect(await alice.next()).toEqual({
-      service: 'datasync',
-      message: { type: 'deltas', token: t, position: { epoch: reply.position.epoch, seq: reply.position.seq + 1 }, deltas: [insert(1, 1), insert(3, 1)] },
-    });
-    expect((await legacy.next()).message).toEqual({ type: 'delta', delta: insert(1, 1) });
-    expect((await legacy.next()).message).toEqual({ type: 'delta', delta: insert(3, 1) });
+    expect(await next(alice)).toEqual({ type: 'deltas', token: t, position: { epoch: reply.position.epoch, seq: reply.position.seq + 1 }, deltas: [insert(1, 1), insert(3, 1)] });
+    expect(await next(legacy)).toEqual({ type: 'delta', delta: insert(1, 1) });
+    expect(await next(legacy)).toEqual({ type: 'delta', delta: insert(3, 1) });
   });
 
   it('after a dropped connection, resumeSubscription sends what was missed, once and in order, before the reply and live deltas', async () => {
@@ -88,7 +96,7 @@ describe('DataSync resume (single node)', () => {
     const t = await token(7);
     const { resumeToken, position } = await acquireResumable(first, t);
     await publish([insert(10, 7)]);
-    const seen = (await first.next()).message;
+    const seen = await next(first);
     first.ws.terminate(); // no close handshake: as a network drop
     await new Promise((r) => setTimeout(r, 50));
 
@@ -111,11 +119,42 @@ describe('DataSync resume (single node)', () => {
     expect(reply).toEqual({ type: 'response', callId: 2, data: { position: { epoch: position.epoch, seq: seen.position.seq + 3 } } });
 
     await publish([insert(14, 7)]);
-    expect((await second.next()).message).toMatchObject({ type: 'deltas', token: t, deltas: [insert(14, 7)] });
+    expect(await next(second)).toMatchObject({ type: 'deltas', token: t, deltas: [insert(14, 7)] });
     // Still the same subscription, by its token: cancel works, and a cancelled one cannot be resumed.
-    expect((await second.call('datasync', 'cancelSubscription', { token: t }, 3)).message).toEqual({ type: 'response', callId: 3, data: null });
+    expect(await call(second, 'cancelSubscription', { token: t }, 3)).toEqual({ type: 'response', callId: 3, data: null });
     resume(second, { resumeToken, position: seen.position });
     expect((await untilReply(second))[1]).toEqual({ type: 'error', callId: 2, message: 'Cannot resume subscription' });
+  });
+
+  it('serves resumes arriving together from one read of the journal, each from its own position, once and in order', async () => {
+    const views = await Promise.all([0, 1, 2].map(async () => {
+      const socket = await open();
+      const t = await token(20);
+      return { socket, t, ...(await acquireResumable(socket, t)) };
+    }));
+    const last = async (view: (typeof views)[number]) => {
+      const got = view.socket.frames.map((f) => f.message).filter((m) => m.type === 'deltas');
+      return got.length ? got[got.length - 1].position : view.position;
+    };
+    const left: any[] = [];
+    // The views leave one after the other, two batches apart: each misses what was published after it left.
+    for (const view of views) {
+      await new Promise((r) => setTimeout(r, 50));
+      left.push(await last(view));
+      view.socket.ws.terminate();
+      await publish([insert(4000 + left.length, 20)]);
+      await publish([insert(5000 + left.length, 21), insert(6000 + left.length, 20)]);
+    }
+    const again = await Promise.all(views.map(() => open()));
+    again.forEach((socket, i) => resume(socket, { resumeToken: views[i].resumeToken, position: left[i] }));
+    const results = await Promise.all(again.map((socket) => untilReply(socket)));
+    for (const [i, [missed, reply]] of results.entries()) {
+      expect(reply).toMatchObject({ type: 'response', callId: 2 });
+      const expected: number[] = [];
+      for (let k = i + 1; k <= views.length; k++) expected.push(4000 + k, 6000 + k);
+      expect(missed.flatMap((m) => m.deltas.map((d: any) => d.data.id))).toEqual(expected);
+      expect(missed.every((m) => m.token === views[i].t && m.position.seq > left[i].seq)).toBe(true);
+    }
   });
 
   it('resuming from the last position leaves nothing to send; a second connection resuming takes the subscription over', async () => {
@@ -126,8 +165,9 @@ describe('DataSync resume (single node)', () => {
     resume(b, { resumeToken, position });
     expect(await untilReply(b)).toEqual([[], { type: 'response', callId: 2, data: { position } }]);
     await publish([insert(30, 3)]);
-    expect((await b.next()).message).toMatchObject({ type: 'deltas', deltas: [insert(30, 3)] });
-    await a.expectSilence(150);
+    expect(await next(b)).toMatchObject({ type: 'deltas', deltas: [insert(30, 3)] });
+    await new Promise((r) => setTimeout(r, 150));
+    expect(a.frames.filter((f) => f.message.type === 'deltas')).toEqual([]); // taken over: nothing more on a
   });
 
   it('an idle connection is told the position it has reached, so it can resume after batches that did not concern it', async () => {
@@ -181,7 +221,7 @@ describe('DataSync resume (single node)', () => {
       resume(s, params);
       expect((await untilReply(s))[1]).toEqual({ type: 'error', callId: 2, message: 'Invalid params' });
     }
-    expect((await s.call('datasync', 'acquireSubscription', { token: await token(1), resume: 'yes' }, 1)).message).toEqual({
+    expect(await call(s, 'acquireSubscription', { token: await token(1), resume: 'yes' }, 1)).toEqual({
       type: 'error',
       callId: 1,
       message: 'Invalid params',

@@ -5,7 +5,7 @@ import { DataSyncError, DataSyncErrorText } from './datasync-error';
 import { DataSyncEngine, newToken } from './datasync-engine';
 import { DeltaSink, Subscription } from './subscription';
 import { Authorization, SubscriptionHandoff } from './subscription-handoff';
-import { catchUp, inSyncPosition } from './journal-catch-up';
+import { inSyncPosition, JournalCatchUp } from './journal-catch-up';
 
 /** What a token stands for, stored in the broker until it is acquired or expires. */
 interface ClaimRecord {
@@ -42,6 +42,7 @@ export class ClusterSubscriptionHandoff implements SubscriptionHandoff {
     private readonly channel: string,
     private readonly timeoutMs: number,
     private readonly logger: Logger,
+    private readonly journal: JournalCatchUp,
   ) {}
 
   authorize(rawItems: unknown): Authorization {
@@ -75,7 +76,7 @@ export class ClusterSubscriptionHandoff implements SubscriptionHandoff {
     this.engine.authorize(record.items, token);
     const subscription = this.engine.subscriptions.get(token)!;
     try {
-      if (!(await catchUp(this.engine, this.broker, this.channel, subscription, authorized, here))) {
+      if (!(await this.journal.catchUp(subscription, authorized, here))) {
         this.logger.warn(`deltas for a token are no longer in the journal (batches ${authorized.seq + 1}..${here.seq})`);
         throw new DataSyncError(DataSyncErrorText.noSuchSubscription);
       }

@@ -5,7 +5,7 @@ import { BaseDealer, InvalidQueryError, dealerName } from './dealers/base.dealer
 import { Delta, parseDeltas } from './delta';
 import type { JournalPosition } from '../../broker/journal';
 import { BatchEncoder } from './batch-encoder';
-import { DealerErrorHandler, DeltaEncoder, routeBatch } from './delta-router';
+import { DealerErrorHandler, DeltaEncoder, routeBatch, SubscriptionFilter } from './delta-router';
 import { DeliveryCounter, DeltaSink, Subscription } from './subscription';
 import { SubscriptionStore } from './subscription-store';
 
@@ -195,9 +195,9 @@ export class DataSyncEngine {
     routeBatch(deltas, position, this.dealersOf, this.encode, this.onDealerError);
   }
 
-  /** Routes a batch to `subscription` only (catching a taken-over or resumed subscription up). */
-  routeTo(subscription: Subscription, deltas: readonly Delta[], position?: JournalPosition): void {
-    routeBatch(deltas, position, this.dealersOf, this.encode, this.onDealerError, subscription);
+  /** Routes a batch to the subscriptions `only` accepts (catching taken-over or resumed ones up). */
+  routeTo(only: SubscriptionFilter, deltas: readonly Delta[], position?: JournalPosition): void {
+    routeBatch(deltas, position, this.dealersOf, this.encode, this.onDealerError, only);
   }
 
   /** Cancels everything (service shutdown): clears timers so the process can exit. */

@@ -15,6 +15,7 @@ import { DataSyncEngine, DEFAULT_UNACQUIRED_TIMEOUT } from './datasync-engine';
 import { AcquireParams, ResumeParams, TokenParams } from './datasync.params';
 import { batchFramePrefix } from './batch-encoder';
 import { DEFAULT_RESUME_WINDOW, SubscriptionResume } from './subscription-resume';
+import { JournalCatchUp } from './journal-catch-up';
 import { BaseDealer, dealerName } from './dealers/base.dealer';
 import { Delta } from './delta';
 import { DataSyncError, DataSyncErrorText } from './datasync-error';
@@ -109,10 +110,11 @@ export class DataSyncService extends RpcService {
     // One journal, single node (memory) or cluster (Redis): it serves taken-over tokens and resumes.
     const retentionMs = Math.max(this.resumeWindowMs, this.unacquiredTimeout * 1000 + JOURNAL_MARGIN_MS);
     this.broker.keepJournal(this.channel, { retentionMs, maxEntries: this.journalMaxEntries });
+    const journal = new JournalCatchUp(this.engine, this.broker, this.channel);
     if (this.broker.clustered) {
-      this.handoff = new ClusterSubscriptionHandoff(this.engine, this.broker, this.channel, this.unacquiredTimeout * 1000, this.logger);
+      this.handoff = new ClusterSubscriptionHandoff(this.engine, this.broker, this.channel, this.unacquiredTimeout * 1000, this.logger, journal);
     }
-    this.resume = new SubscriptionResume(this.engine, this.broker, this.channel, this.resumeWindowMs, this.logger);
+    this.resume = new SubscriptionResume(this.engine, this.broker, this.channel, this.resumeWindowMs, this.logger, journal);
     this.broker.onJournalGap(this.channel, () => this.subscriptionsLost());
     this.broker.onBroadcast(this.channel, (payload, position) => this.engine.route(payload as Delta[], position));
   }

@@ -11,17 +11,20 @@ export type DealerErrorHandler = (dealer: BaseDealer, err: unknown) => void;
 /** Finds a delta's dealers by model (the engine's DealerRegistry). */
 export type DealersOf = (model: string) => readonly BaseDealer[];
 
+/** Restricts a routing to some subscriptions (catching subscriptions up from the journal). */
+export type SubscriptionFilter = (subscription: Subscription) => boolean;
+
 function subscriptionsMatching(
   dealers: readonly BaseDealer[],
   obj: unknown,
   onError: DealerErrorHandler,
-  only?: Subscription,
+  only?: SubscriptionFilter,
 ): Set<Subscription> {
   const subscriptions = new Set<Subscription>();
   for (const dealer of dealers) {
     try {
       for (const item of dealer.getSubscriptionItemsForObject(obj)) {
-        if (!only || item.subscription === only) subscriptions.add(item.subscription);
+        if (!only || only(item.subscription)) subscriptions.add(item.subscription);
       }
     } catch (err) {
       // A custom dealer's bug must not abort the rest of the batch for everyone else.
@@ -41,7 +44,7 @@ function subscriptionsMatching(
  * Subscriptions acquired by original clients get each delta's frame at once, as before. The others
  * (resumable ones, and those not yet acquired) collect the batch's deltas that concern them and get
  * them together at the end: one `deltas` frame, or one kept batch.
- * `only` restricts delivery to one subscription (catching a taken-over or resumed one up).
+ * `only` restricts delivery to some subscriptions (catching taken-over or resumed ones up).
  */
 export function routeBatch(
   deltas: readonly Delta[],
@@ -49,7 +52,7 @@ export function routeBatch(
   dealersOf: DealersOf,
   encode: DeltaEncoder,
   onError: DealerErrorHandler,
-  only?: Subscription,
+  only?: SubscriptionFilter,
 ): void {
   const encoder = new BatchEncoder(encode);
   const collected = new Map<Subscription, Delta[]>();
@@ -71,7 +74,7 @@ function routeDelta(
   dealers: readonly BaseDealer[],
   give: (s: Subscription, variant: Delta) => void,
   onError: DealerErrorHandler,
-  only?: Subscription,
+  only?: SubscriptionFilter,
 ): void {
   if (delta.type !== 'update') {
     for (const s of subscriptionsMatching(dealers, delta.data, onError, only)) give(s, delta);

@@ -3,7 +3,7 @@ import type { Broker } from '../../broker/broker';
 import type { JournalPosition } from '../../broker/journal';
 import { DataSyncError, DataSyncErrorText } from './datasync-error';
 import { DataSyncEngine, newToken } from './datasync-engine';
-import { catchUp, inSyncPosition } from './journal-catch-up';
+import { inSyncPosition, JournalCatchUp } from './journal-catch-up';
 import type { DeltaSink, Subscription } from './subscription';
 
 /** What a resume token stands for, stored as a claim (memory, or Redis in a cluster). */
@@ -35,6 +35,7 @@ export class SubscriptionResume {
     private readonly channel: string,
     private readonly windowMs: number,
     private readonly logger: Logger,
+    private readonly journal: JournalCatchUp,
   ) {}
 
   /** Stores the resume record of an acquired subscription; returns its resume token. */
@@ -70,7 +71,7 @@ export class SubscriptionResume {
     this.engine.authorize(record.items, record.token);
     const subscription = this.engine.subscriptions.get(record.token)!;
     try {
-      if (!(await catchUp(this.engine, this.broker, this.channel, subscription, position, here))) {
+      if (!(await this.journal.catchUp(subscription, position, here))) {
         throw this.cannotResume(`batches ${position.seq + 1}..${here.seq} are no longer in the journal`);
       }
     } catch (err) {
