@@ -1,0 +1,105 @@
+import http from 'http';
+import { StandaloneServer } from '../../test/support/standalone-server';
+import { backendCall } from '../datasync-http';
+import { openSockets } from '../fanout/fanout-clients';
+import { processCpuMs } from './process-cpu';
+import { taskRow, WireView } from './wire-view';
+
+export interface RecoveryResult {
+  /** First request sent → last view caught up. */
+  wallMs: number;
+  p50ms: number;
+  p99ms: number;
+  /** CPU used during the recovery by each measured process (Snorky, and the app for the refetch). */
+  cpuMs: Record<string, number>;
+  /** CPU of this process (the 1 000 clients) meanwhile: on 2 shared cores it competes with the server. */
+  clientCpuMs: number;
+}
+
+/** `n` views on the server, each with its own resumable TasksByOwner subscription (one owner each). */
+export async function subscribeViews(server: StandaloneServer, owners: number[]): Promise<WireView[]> {
+  const views = owners.map((owner) => new WireView(owner));
+  const sockets = await openSockets(server.frontendUrl, views.length);
+  views.forEach((view, i) => view.attach(sockets[i]));
+  for (let i = 0; i < views.length; i += 100) {
+    await Promise.all(
+      views.slice(i, i + 100).map(async (view) => {
+        const token = await backendCall(server, 'authorizeSubscription', { items: [{ dealer: 'TasksByOwner', query: view.owner }] });
+        await view.acquire(token);
+      }),
+    );
+  }
+  return views;
+}
+
+/** `batches` publishDeltas, each one transaction with one new row per view: `batches` missed deltas per view. */
+export async function publishMissed(server: StandaloneServer, views: WireView[], batches: number): Promise<void> {
+  for (let seq = 0; seq < batches; seq++) {
+    await backendCall(server, 'publishDeltas', { deltas: views.map((v) => ({ type: 'insert', model: 'Task', data: taskRow(v.owner, seq) })) });
+  }
+}
+
+/** Every view gets a new socket (opened in batches of 100, as before the measured phase). */
+export async function reconnect(url: string, views: WireView[]): Promise<void> {
+  const sockets = await openSockets(url, views.length);
+  views.forEach((view, i) => view.attach(sockets[i]));
+}
+
+/** Cancels every view's subscription and closes its socket, so rounds do not add up on the server. */
+export async function closeViews(views: WireView[]): Promise<void> {
+  await Promise.all(views.map((v) => v.call('cancelSubscription', { token: v.token })));
+  views.forEach((v) => v.drop());
+}
+
+/** Each view at once: resumeSubscription from its last position, all missed deltas before the reply. */
+export const resumeAll = (views: WireView[], missed: number) => views.map((view) => timed(() => view.resume(missed)));
+
+/**
+ * Each view at once does what an app does after subscriptionLost: GET its rows (and a new token) from
+ * the app, then acquireSubscription. `agent` is the browsers' keep-alive connections to the app.
+ */
+export const refetchAll = (views: WireView[], appUrl: string, agent: http.Agent, rows: number) =>
+  views.map((view) =>
+    timed(async () => {
+      const { token, rows: fetched } = await getJson(`${appUrl}rows?owner=${view.owner}`, agent);
+      view.takeRows(fetched, rows);
+      await view.acquire(token);
+    }),
+  );
+
+/** Runs a recovery (started by `start`, resolved per view with its ms), measuring time and CPU. */
+export async function measureRecovery(pids: Record<string, number>, start: () => Promise<number>[]): Promise<RecoveryResult> {
+  const cpuBefore = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, processCpuMs(pid)]));
+  const clientBefore = process.cpuUsage();
+  const t0 = performance.now();
+  const times = await Promise.all(start());
+  const wallMs = performance.now() - t0;
+  const client = process.cpuUsage(clientBefore);
+  times.sort((a, b) => a - b);
+  return {
+    wallMs,
+    p50ms: times[Math.floor(times.length * 0.5)],
+    p99ms: times[Math.min(times.length - 1, Math.floor(times.length * 0.99))],
+    cpuMs: Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, processCpuMs(pid) - cpuBefore[name]])),
+    clientCpuMs: (client.user + client.system) / 1000,
+  };
+}
+
+async function timed(work: () => Promise<void>): Promise<number> {
+  const start = performance.now();
+  await work();
+  return performance.now() - start;
+}
+
+function getJson(url: string, agent: http.Agent): Promise<any> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => (text += c));
+        res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`GET ${url}: ${res.statusCode} ${text}`))));
+      })
+      .on('error', reject);
+  });
+}
