@@ -12,22 +12,26 @@
  *            backend endpoint), then acquireSubscription.
  * Measured: first request → last view caught up (every row there, checked in order), per-view
  * p50/p99, CPU of the server (and of the app) during that phase. Rounds alternate between the two.
- * CLIENTS, MISSED, ROUNDS (per mode) override 1000, 100, 3.
+ * CLIENTS, MISSED, ROUNDS (per mode) override 1000, 100, 3. SETUPS=single,cluster adds two nodes on a
+ * Redis started here (views subscribe on one, come back on the other); SETUPS=cluster runs only that.
  */
 import http from 'http';
 import { join } from 'path';
 import { startStandaloneServer, StandaloneServer } from '../test/support/standalone-server';
 import { startBaselineProcess } from './baseline-process';
+import { RedisProcess } from '../test/cluster/support/redis-process';
 import { UNLIMITED } from './bench-limits';
 import { closeViews, measureRecovery, publishMissed, reconnect, RecoveryResult, refetchAll, resumeAll, subscribeViews } from './resume/resume-round';
 
 const CLIENTS = Number(process.env.CLIENTS ?? 1000);
 const MISSED = Number(process.env.MISSED ?? 100);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
+// SETUPS=single,cluster runs the cluster too (two nodes on a Redis started here).
+const SETUPS = (process.env.SETUPS ?? 'single').split(',');
 
 type Mode = 'resume' | 'refetch';
 
-function startServer(): Promise<StandaloneServer> {
+function startNode(redisUrl?: string): Promise<StandaloneServer> {
   return startStandaloneServer({
     services: [
       {
@@ -39,14 +43,17 @@ function startServer(): Promise<StandaloneServer> {
     ],
     frontend: { pingInterval: 0 },
     ...UNLIMITED,
+    ...(redisUrl ? { cluster: { redis: redisUrl } } : {}),
   });
 }
 
-async function main(): Promise<void> {
-  console.log(`bench:resume — ${CLIENTS} views, ${MISSED} missed deltas each, ${ROUNDS} rounds per mode (alternating)`);
-  const server = await startServer();
-  const app = await startBaselineProcess(join(__dirname, 'resume', 'refetch-app.js'), [server.backendUrl, server.apiKey, String(MISSED)]);
-  // The browsers' keep-alive connections to the app, opened before the first round.
+/**
+ * Alternating rounds on one setup: views subscribe on `first`, come back on `second` (the same node,
+ * or in the cluster the other one). `pids` are the processes whose CPU counts as Snorky's.
+ */
+async function runRounds(first: StandaloneServer, second: StandaloneServer, pids: Record<string, number>): Promise<{ mode: Mode; result: RecoveryResult }[]> {
+  const app = await startBaselineProcess(join(__dirname, 'resume', 'refetch-app.js'), [second.backendUrl, second.apiKey, String(MISSED)]);
+  // The browsers' keep-alive connections to the app, opened before the first refetch.
   const agent = new http.Agent({ keepAlive: true, maxSockets: 100 });
   const results: { mode: Mode; result: RecoveryResult }[] = [];
   try {
@@ -54,14 +61,14 @@ async function main(): Promise<void> {
       const mode: Mode = round % 2 === 0 ? 'resume' : 'refetch';
       // Fresh owners each round: nothing left from an earlier round is routed to.
       const owners = Array.from({ length: CLIENTS }, (_, i) => (round + 1) * 100_000 + i);
-      const views = await subscribeViews(server, owners);
+      const views = await subscribeViews(first, owners);
       views.forEach((v) => v.drop());
       await new Promise((r) => setTimeout(r, 300));
-      await publishMissed(server, views, MISSED);
-      await reconnect(server.frontendUrl, views);
+      await publishMissed(first, views, MISSED);
+      await reconnect(second.frontendUrl, views);
       if (round === 1) await warmUp(app.url, agent);
-      const pids: Record<string, number> = mode === 'resume' ? { snorky: server.process.pid! } : { snorky: server.process.pid!, app: app.pid };
-      const result = await measureRecovery(pids, () => (mode === 'resume' ? resumeAll(views, MISSED) : refetchAll(views, app.url, agent, MISSED)));
+      const measured = mode === 'resume' ? pids : { ...pids, app: app.pid };
+      const result = await measureRecovery(measured, () => (mode === 'resume' ? resumeAll(views, MISSED) : refetchAll(views, app.url, agent, MISSED)));
       results.push({ mode, result });
       console.log(`round ${round + 1} ${mode.padEnd(7)} ${row(result)}`);
       await closeViews(views);
@@ -69,22 +76,48 @@ async function main(): Promise<void> {
   } finally {
     agent.destroy();
     app.stop();
-    await server.stop();
   }
-  report(results);
+  return results;
+}
+
+async function main(): Promise<void> {
+  console.log(`bench:resume — ${CLIENTS} views, ${MISSED} missed deltas each, ${ROUNDS} rounds per mode (alternating)`);
+  if (SETUPS.includes('single')) {
+    console.log('\n## single node (memory journal)');
+    const node = await startNode();
+    try {
+      report(await runRounds(node, node, { snorky: node.process.pid! }));
+    } finally {
+      await node.stop();
+    }
+  }
+  if (SETUPS.includes('cluster')) {
+    console.log('\n## two nodes on Redis (Redis journal): views subscribe on one node, come back on the other');
+    const redis = await RedisProcess.start();
+    const nodes = await Promise.all([startNode(redis.url), startNode(redis.url)]);
+    try {
+      report(await runRounds(nodes[0], nodes[1], { snorky: nodes[1].process.pid!, 'first node': nodes[0].process.pid!, redis: redis.pid! }));
+    } finally {
+      await Promise.all(nodes.map((n) => n.stop()));
+      await redis.stop();
+    }
+  }
 }
 
 function row(r: RecoveryResult): string {
-  const app = r.cpuMs.app === undefined ? '' : `, app CPU ${r.cpuMs.app.toFixed(0)} ms`;
-  return `caught up in ${r.wallMs.toFixed(0)} ms (per view p50 ${r.p50ms.toFixed(0)} ms, p99 ${r.p99ms.toFixed(0)} ms), Snorky CPU ${r.cpuMs.snorky.toFixed(0)} ms${app}, clients CPU ${r.clientCpuMs.toFixed(0)} ms`;
+  const cpu = Object.entries(r.cpuMs).map(([name, ms]) => `${name === 'snorky' ? 'Snorky' : name} CPU ${ms.toFixed(0)} ms`);
+  return `caught up in ${r.wallMs.toFixed(0)} ms (per view p50 ${r.p50ms.toFixed(0)} ms, p99 ${r.p99ms.toFixed(0)} ms), ${cpu.join(', ')}, clients CPU ${r.clientCpuMs.toFixed(0)} ms`;
 }
 
 function report(results: { mode: Mode; result: RecoveryResult }[]): void {
-  console.log('\n| round | mode | caught up (ms) | per view p50 (ms) | p99 (ms) | Snorky CPU (ms) | app CPU (ms) | clients CPU (ms) |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  const names = [...new Set(results.flatMap((x) => Object.keys(x.result.cpuMs)))];
+  const total = (r: RecoveryResult) => Object.values(r.cpuMs).reduce((a, b) => a + b, 0);
+  const label = (name: string) => (name === 'snorky' ? 'Snorky' : name);
+  console.log(`\n| round | mode | caught up (ms) | per view p50 (ms) | p99 (ms) | ${names.map((n) => `${label(n)} CPU (ms)`).join(' | ')} | all server-side CPU (ms) | clients CPU (ms) |`);
+  console.log(`|---|---|---|---|---|${names.map(() => '---|').join('')}---|---|`);
   results.forEach(({ mode, result: r }, i) =>
     console.log(
-      `| ${i + 1} | ${mode} | ${r.wallMs.toFixed(0)} | ${r.p50ms.toFixed(0)} | ${r.p99ms.toFixed(0)} | ${r.cpuMs.snorky.toFixed(0)} | ${r.cpuMs.app?.toFixed(0) ?? '—'} | ${r.clientCpuMs.toFixed(0)} |`,
+      `| ${i + 1} | ${mode} | ${r.wallMs.toFixed(0)} | ${r.p50ms.toFixed(0)} | ${r.p99ms.toFixed(0)} | ${names.map((n) => r.cpuMs[n]?.toFixed(0) ?? '—').join(' | ')} | ${total(r).toFixed(0)} | ${r.clientCpuMs.toFixed(0)} |`,
     ),
   );
   const median = (mode: Mode, pick: (r: RecoveryResult) => number) => {
@@ -93,10 +126,10 @@ function report(results: { mode: Mode; result: RecoveryResult }[]): void {
   };
   const ratio = (pick: (r: RecoveryResult) => number) => (median('resume', pick) / median('refetch', pick)).toFixed(2);
   console.log(`\nmedians, resume / refetch:`);
-  console.log(`  time to caught up       ${ratio((r) => r.wallMs)}×`);
-  console.log(`  per view p50            ${ratio((r) => r.p50ms)}×, p99 ${ratio((r) => r.p99ms)}×`);
-  console.log(`  Snorky CPU              ${ratio((r) => r.cpuMs.snorky)}×`);
-  console.log(`  Snorky + app CPU        ${ratio((r) => r.cpuMs.snorky + (r.cpuMs.app ?? 0))}×`);
+  console.log(`  time to caught up         ${ratio((r) => r.wallMs)}×`);
+  console.log(`  per view p50              ${ratio((r) => r.p50ms)}×, p99 ${ratio((r) => r.p99ms)}×`);
+  console.log(`  Snorky CPU                ${ratio((r) => r.cpuMs.snorky)}×`);
+  console.log(`  all server-side CPU       ${ratio(total)}× (refetch: Snorky + the app${names.includes('redis') ? '; both: both nodes + Redis' : ''})`);
 }
 
 /** Opens the agent's connections to the app once, so no round pays for them. */
