@@ -14,6 +14,8 @@ export interface RecoveryResult {
   cpuMs: Record<string, number>;
   /** CPU of this process (the 1 000 clients) meanwhile: on 2 shared cores it competes with the server. */
   clientCpuMs: number;
+  /** resumeSubscription answered `Service unavailable` and tried again (SDK backoff), all views together. */
+  refusals: number;
 }
 
 /** `n` views on the server, each with its own resumable TasksByOwner subscription (one owner each). */
@@ -45,6 +47,24 @@ export async function reconnect(url: string, views: WireView[]): Promise<void> {
   views.forEach((view, i) => view.attach(sockets[i]));
 }
 
+/**
+ * Waits until `second` has taken in every batch published on `first` (a probe subscription's
+ * position on each), so a cluster round measures the resumes, not the other node still reading the batches.
+ */
+export async function waitInSync(first: StandaloneServer, second: StandaloneServer): Promise<void> {
+  const head = async (server: StandaloneServer) => {
+    const [probe] = await subscribeViews(server, [-1]);
+    await closeViews([probe]);
+    return probe.position.seq;
+  };
+  const target = await head(first);
+  const deadline = Date.now() + 60_000;
+  while ((await head(second)) < target) {
+    if (Date.now() > deadline) throw new Error('the second node did not catch up with the journal in 60 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Cancels every view's subscription and closes its socket, so rounds do not add up on the server. */
 export async function closeViews(views: WireView[]): Promise<void> {
   await Promise.all(views.map((v) => v.call('cancelSubscription', { token: v.token })));
@@ -68,7 +88,7 @@ export const refetchAll = (views: WireView[], appUrl: string, agent: http.Agent,
   );
 
 /** Runs a recovery (started by `start`, resolved per view with its ms), measuring time and CPU. */
-export async function measureRecovery(pids: Record<string, number>, start: () => Promise<number>[]): Promise<RecoveryResult> {
+export async function measureRecovery(pids: Record<string, number>, views: WireView[], start: () => Promise<number>[]): Promise<RecoveryResult> {
   const cpuBefore = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, processCpuMs(pid)]));
   const clientBefore = process.cpuUsage();
   const t0 = performance.now();
@@ -82,6 +102,7 @@ export async function measureRecovery(pids: Record<string, number>, start: () =>
     p99ms: times[Math.min(times.length - 1, Math.floor(times.length * 0.99))],
     cpuMs: Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, processCpuMs(pid) - cpuBefore[name]])),
     clientCpuMs: (client.user + client.system) / 1000,
+    refusals: views.reduce((sum, v) => sum + v.refusals, 0),
   };
 }
 

@@ -1,4 +1,18 @@
+import { backoffDelay } from '@snorky/client';
 import WebSocket from 'ws';
+
+/** The SDK's default resumeRetry (libs/client backoff.ts): how a client waits out `Service unavailable`. */
+const SDK_RESUME_RETRY = { initialDelay: 500, maxDelay: 15_000, factor: 2, jitter: 0.5, maxAttempts: Infinity, restartWindow: 5000 };
+
+/** The server answered a call with an error. */
+export class CallRefused extends Error {
+  constructor(
+    owner: number,
+    readonly reason: string,
+  ) {
+    super(`owner ${owner}: ${reason}`);
+  }
+}
 
 export interface Position {
   epoch: string;
@@ -17,6 +31,8 @@ export class WireView {
   position: Position = { epoch: '', seq: 0 };
   /** Rows received since the last (re)start, each checked to be the next of its owner. */
   rows = 0;
+  /** `Service unavailable` answers to resumeSubscription (a cluster node that could not read the journal in time), retried as the SDK does. */
+  refusals = 0;
   private ws: WebSocket | undefined;
   private nextCallId = 1;
   private readonly pending = new Map<number, { resolve(data: any): void; reject(err: Error): void }>();
@@ -53,8 +69,17 @@ export class WireView {
 
   /** resumeSubscription from the last position; throws unless exactly `expected` rows came, in order, before the reply. */
   async resume(expected: number): Promise<void> {
-    this.rows = 0;
-    const reply = await this.call('resumeSubscription', { resumeToken: this.resumeToken, position: this.position });
+    let reply: any;
+    for (let attempt = 0; !reply; attempt++) {
+      this.rows = 0;
+      try {
+        reply = await this.call('resumeSubscription', { resumeToken: this.resumeToken, position: this.position });
+      } catch (err) {
+        if (!(err instanceof CallRefused && err.reason === 'Service unavailable')) throw err;
+        this.refusals++;
+        await new Promise((r) => setTimeout(r, backoffDelay(attempt, SDK_RESUME_RETRY)));
+      }
+    }
     this.check();
     if (this.rows !== expected) throw new Error(`owner ${this.owner}: ${this.rows} rows resumed, ${expected} expected`);
     if (reply.position.seq < this.position.seq) throw new Error(`owner ${this.owner}: reply position behind the last batch`);
@@ -74,7 +99,7 @@ export class WireView {
       const call = this.pending.get(message.callId);
       this.pending.delete(message.callId);
       if (message.type === 'response') call?.resolve(message.data);
-      else call?.reject(new Error(`owner ${this.owner}: ${message.message}`));
+      else call?.reject(new CallRefused(this.owner, message.message));
     } else if (message.type === 'deltas') {
       const { epoch, seq } = message.position;
       if (message.token !== this.token || epoch !== this.position.epoch || seq <= this.position.seq) {
