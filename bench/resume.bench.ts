@@ -68,8 +68,8 @@ async function runRounds(first: StandaloneServer, second: StandaloneServer, pids
       await reconnect(second.frontendUrl, views);
       if (second !== first) await waitInSync(first, second);
       if (round === 1) await warmUp(app.url, agent);
-      const measured = mode === 'resume' ? pids : { ...pids, app: app.pid };
-      const result = await measureRecovery(measured, views, () => (mode === 'resume' ? resumeAll(views, MISSED) : refetchAll(views, app.url, agent, MISSED)));
+      const measured = { ...pids, app: app.pid };
+      const result = await measureRecovery(measured, views, () => (mode === 'resume' ? resumeAll(views, MISSED, { url: app.url, agent }) : refetchAll(views, { url: app.url, agent }, MISSED)));
       results.push({ mode, result });
       console.log(`round ${round + 1} ${mode.padEnd(7)} ${row(result)}`);
       await closeViews(views);
@@ -107,18 +107,18 @@ async function main(): Promise<void> {
 
 function row(r: RecoveryResult): string {
   const cpu = Object.entries(r.cpuMs).map(([name, ms]) => `${name === 'snorky' ? 'Snorky' : name} CPU ${ms.toFixed(0)} ms`);
-  return `caught up in ${r.wallMs.toFixed(0)} ms (per view p50 ${r.p50ms.toFixed(0)} ms, p99 ${r.p99ms.toFixed(0)} ms), ${cpu.join(', ')}, clients CPU ${r.clientCpuMs.toFixed(0)} ms${r.refusals ? `, ${r.refusals} resumes refused with Service unavailable and retried` : ''}`;
+  return `caught up in ${r.wallMs.toFixed(0)} ms (per view p50 ${r.p50ms.toFixed(0)} ms, p99 ${r.p99ms.toFixed(0)} ms), ${cpu.join(', ')}, clients CPU ${r.clientCpuMs.toFixed(0)} ms${r.refusals ? `, ${r.refusals} resumes refused with Service unavailable and retried` : ''}${r.lost ? `, ${r.lost} views lost (Cannot resume subscription) and refetched` : ''}`;
 }
 
 function report(results: { mode: Mode; result: RecoveryResult }[]): void {
   const names = [...new Set(results.flatMap((x) => Object.keys(x.result.cpuMs)))];
   const total = (r: RecoveryResult) => Object.values(r.cpuMs).reduce((a, b) => a + b, 0);
   const label = (name: string) => (name === 'snorky' ? 'Snorky' : name);
-  console.log(`\n| round | mode | caught up (ms) | per view p50 (ms) | p99 (ms) | ${names.map((n) => `${label(n)} CPU (ms)`).join(' | ')} | all server-side CPU (ms) | clients CPU (ms) | retried resumes |`);
-  console.log(`|---|---|---|---|---|${names.map(() => '---|').join('')}---|---|---|`);
+  console.log(`\n| round | mode | caught up (ms) | per view p50 (ms) | p99 (ms) | ${names.map((n) => `${label(n)} CPU (ms)`).join(' | ')} | all server-side CPU (ms) | clients CPU (ms) | retried resumes | lost, refetched |`);
+  console.log(`|---|---|---|---|---|${names.map(() => '---|').join('')}---|---|---|---|`);
   results.forEach(({ mode, result: r }, i) =>
     console.log(
-      `| ${i + 1} | ${mode} | ${r.wallMs.toFixed(0)} | ${r.p50ms.toFixed(0)} | ${r.p99ms.toFixed(0)} | ${names.map((n) => r.cpuMs[n]?.toFixed(0) ?? '—').join(' | ')} | ${total(r).toFixed(0)} | ${r.clientCpuMs.toFixed(0)} | ${r.refusals} |`,
+      `| ${i + 1} | ${mode} | ${r.wallMs.toFixed(0)} | ${r.p50ms.toFixed(0)} | ${r.p99ms.toFixed(0)} | ${names.map((n) => r.cpuMs[n]?.toFixed(0) ?? '—').join(' | ')} | ${total(r).toFixed(0)} | ${r.clientCpuMs.toFixed(0)} | ${r.refusals} | ${r.lost} |`,
     ),
   );
   const median = (mode: Mode, pick: (r: RecoveryResult) => number) => {

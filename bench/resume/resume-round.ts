@@ -3,7 +3,7 @@ import { StandaloneServer } from '../../test/support/standalone-server';
 import { backendCall } from '../datasync-http';
 import { openSockets } from '../fanout/fanout-clients';
 import { processCpuMs } from './process-cpu';
-import { taskRow, WireView } from './wire-view';
+import { CallRefused, taskRow, WireView } from './wire-view';
 
 export interface RecoveryResult {
   /** First request sent → last view caught up. */
@@ -16,6 +16,8 @@ export interface RecoveryResult {
   clientCpuMs: number;
   /** resumeSubscription answered `Service unavailable` and tried again (SDK backoff), all views together. */
   refusals: number;
+  /** Views refused `Cannot resume subscription`, which then refetched. */
+  lost: number;
 }
 
 /** `n` views on the server, each with its own resumable TasksByOwner subscription (one owner each). */
@@ -72,20 +74,38 @@ export async function closeViews(views: WireView[]): Promise<void> {
 }
 
 /** Each view at once: resumeSubscription from its last position, all missed deltas before the reply. */
-export const resumeAll = (views: WireView[], missed: number) => views.map((view) => timed(() => view.resume(missed)));
+/** The app's side of a view: its rows (and a new token) over HTTP, as after subscriptionLost. */
+export interface App {
+  url: string;
+  /** The browsers' keep-alive connections to the app. */
+  agent: http.Agent;
+}
 
 /**
- * Each view at once does what an app does after subscriptionLost: GET its rows (and a new token) from
- * the app, then acquireSubscription. `agent` is the browsers' keep-alive connections to the app.
+ * Each view at once: resumeSubscription from its last position, all missed deltas before the reply.
+ * A view told `Cannot resume subscription` (its resume window ran out meanwhile) is lost: it refetches.
  */
-export const refetchAll = (views: WireView[], appUrl: string, agent: http.Agent, rows: number) =>
+export const resumeAll = (views: WireView[], missed: number, app: App) =>
   views.map((view) =>
     timed(async () => {
-      const { token, rows: fetched } = await getJson(`${appUrl}rows?owner=${view.owner}`, agent);
-      view.takeRows(fetched, rows);
-      await view.acquire(token);
+      try {
+        await view.resume(missed);
+      } catch (err) {
+        if (!(err instanceof CallRefused && err.reason === 'Cannot resume subscription')) throw err;
+        view.lost = true;
+        await refetch(view, app, missed);
+      }
     }),
   );
+
+/** Each view at once does what an app does after subscriptionLost: GET its rows from the app, then acquireSubscription. */
+export const refetchAll = (views: WireView[], app: App, rows: number) => views.map((view) => timed(() => refetch(view, app, rows)));
+
+async function refetch(view: WireView, app: App, rows: number): Promise<void> {
+  const { token, rows: fetched } = await getJson(`${app.url}rows?owner=${view.owner}`, app.agent);
+  view.takeRows(fetched, rows);
+  await view.acquire(token);
+}
 
 /** Runs a recovery (started by `start`, resolved per view with its ms), measuring time and CPU. */
 export async function measureRecovery(pids: Record<string, number>, views: WireView[], start: () => Promise<number>[]): Promise<RecoveryResult> {
@@ -103,6 +123,7 @@ export async function measureRecovery(pids: Record<string, number>, views: WireV
     cpuMs: Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, processCpuMs(pid) - cpuBefore[name]])),
     clientCpuMs: (client.user + client.system) / 1000,
     refusals: views.reduce((sum, v) => sum + v.refusals, 0),
+    lost: views.filter((v) => v.lost).length,
   };
 }
 

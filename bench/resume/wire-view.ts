@@ -33,6 +33,8 @@ export class WireView {
   rows = 0;
   /** `Service unavailable` answers to resumeSubscription (a cluster node that could not read the journal in time), retried as the SDK does. */
   refusals = 0;
+  /** Told `Cannot resume subscription`: the view refetched instead. */
+  lost = false;
   private ws: WebSocket | undefined;
   private nextCallId = 1;
   private readonly pending = new Map<number, { resolve(data: any): void; reject(err: Error): void }>();
