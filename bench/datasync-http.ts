@@ -22,7 +22,7 @@ export function startDataSyncServer(): Promise<StandaloneServer> {
   });
 }
 
-async function backendCall(server: StandaloneServer, command: string, params: object): Promise<any> {
+export async function backendCall(server: StandaloneServer, command: string, params: object): Promise<any> {
   const res = await fetch(server.backendUrl, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', 'X-Backend-Key': server.apiKey },
