@@ -127,13 +127,21 @@ describe('DataSync resume (single node)', () => {
   });
 
   it('serves resumes arriving together from one read of the journal, each from its own position, once and in order', async () => {
-    const views = await Promise.all([0, 1, 2].map(async () => {
-      const socket = await open();
-      const t = await token(20);
-      return { socket, t, ...(await acquireResumable(socket, t)) };
-    }));
-    const last = async (view: (typeof views)[number]) => {
-      const got = view.socket.frames.map((f) => f.message).filter((m) => m.type === 'deltas');
+    interface View {
+      socket: TestSocket;
+      t: string;
+      resumeToken: string;
+      position: { epoch: string; seq: number };
+    }
+    const views: View[] = await Promise.all(
+      [0, 1, 2].map(async () => {
+        const socket = await open();
+        const t = await token(20);
+        return { socket, t, ...(await acquireResumable(socket, t)) };
+      }),
+    );
+    const last = async (view: View) => {
+      const got = view.socket.frames.map((f: any) => f.message).filter((m: any) => m.type === 'deltas');
       return got.length ? got[got.length - 1].position : view.position;
     };
     const left: any[] = [];
