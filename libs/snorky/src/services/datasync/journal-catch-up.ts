@@ -21,6 +21,11 @@ export function inSyncPosition(broker: Broker, channel: string): JournalPosition
 
 /** Journal entries read back per broker call (a wide range must not become one huge command). */
 const READ_CHUNK = 200;
+/**
+ * How long a catch-up waits for others to join it. A burst of reconnections (a node died) arrives
+ * over a few milliseconds, a request per socket read; each group costs one pass over its range.
+ */
+const GATHER_MS = 10;
 
 interface Request {
   subscription: Subscription;
@@ -61,8 +66,7 @@ export class JournalCatchUp {
       this.waiting.push({ subscription, from, here, resolve, reject });
       if (this.running) return;
       this.running = true;
-      // Let the other requests of this moment (a burst of reconnections) join the same read.
-      setImmediate(() => void this.run());
+      setTimeout(() => void this.run(), GATHER_MS);
     });
   }
 
@@ -78,6 +82,8 @@ export class JournalCatchUp {
           for (const request of requests) request.reject(err);
         }
       }
+      // Those that came meanwhile wait a moment for more to join them too.
+      if (this.waiting.length > 0) await new Promise((r) => setTimeout(r, GATHER_MS));
     }
     this.running = false;
   }
