@@ -130,9 +130,9 @@ export class ChaosBrowser {
           this.subscribed = false;
           const { tasks, token } = await listAndSubscribe(this.app);
           this.tasks.splice(0, this.tasks.length, ...tasks);
-          this.refetches[why]++;
           await this.datasync.acquireSubscription({ token });
           this.subscribed = true;
+          this.refetches[why]++; // counted once done: an attempt that failed is retried, not counted twice
         } catch {
           // The app or the node was unavailable (Redis down, node paused): the view is still stale.
           this.failedAttempts++;
