@@ -55,7 +55,9 @@ export async function startRailsApp(snorky: { backendUrl: string; apiKey: string
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...gems,
-    DATABASE_URL: `sqlite3:${join(dbDir, 'test.sqlite3')}`,
+    // A busy timeout, as every Rails app on SQLite sets in database.yml (Rails 6.1 sets none without
+    // it: a write meeting a concurrent read fails at once with SQLite3::BusyException, a 500).
+    DATABASE_URL: `sqlite3:${join(dbDir, 'test.sqlite3')}?timeout=5000`,
     // URL through config.snorky.backend_url, key through the env fallback.
     RAILS_SNORKY_BACKEND_URL: snorky.backendUrl,
     SNORKY_API_KEY: snorky.apiKey,

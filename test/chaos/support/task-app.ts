@@ -94,7 +94,9 @@ export function startWriter(app: TaskApp, pauseMs: number): { stats: WriterStats
       try {
         await one();
       } catch (err) {
-        stats.errors.push(`${app.name}: ${(err as Error).message}`);
+        // The app's own words on its first few failures (the log's tail at the time).
+        const log = stats.errors.length < 3 ? `\n--- ${app.name} log tail ---\n${app.log().slice(-2500)}` : '';
+        stats.errors.push(`${app.name}: ${(err as Error).message}${log}`);
       }
       await new Promise((r) => setTimeout(r, pauseMs));
     }
