@@ -1,4 +1,5 @@
-import { RpcCallError } from './errors';
+import { backoffDelay, resolveReconnectOptions, type ReconnectOptions } from './backoff';
+import { ConnectionLostError, RpcCallError } from './errors';
 import { isJournalPosition, notAfter, type JournalPosition } from './journal-position';
 import { restoreEach } from './restore-each';
 import { rpcConnector, type Notification } from './rpc-service';
@@ -7,6 +8,8 @@ import type { Snorky } from './snorky';
 import { stableStringify } from './stable-stringify';
 
 const INVALID_PARAMS = 'Invalid params';
+/** The server's transient refusal: a cluster node that cannot reach Redis right now. */
+const SERVICE_UNAVAILABLE = 'Service unavailable';
 
 /** A channel is any JSON value, compared by value. */
 export type Channel = unknown;
@@ -72,6 +75,14 @@ export class PubSub extends rpcConnector<PubSubCommands>(['subscribe', 'unsubscr
    * positions count already, a `position` notification does not (their catch-up may be under way).
    */
   private readonly subscribing = new Set<string>();
+  /**
+   * How a channel's restore after a reconnect is retried while the server answers `Service
+   * unavailable` (a cluster node cut off from Redis): the `reconnect` options' shape and defaults.
+   * The channel is given up (reported in `subscriptionsRestored.failed`) only after `maxAttempts`.
+   */
+  restoreRetry: ReconnectOptions = {};
+  /** Counts lost connections: a restore retry of an older connection stops (the new one restores). */
+  private connection = 0;
   /** The server refused the `resume` param (the original Snorky): subscribe the old way from now on. */
   private serverCannotResume = false;
 
@@ -169,7 +180,7 @@ export class PubSub extends rpcConnector<PubSubCommands>(['subscribe', 'unsubscr
         const resume = this.resume && !this.serverCannotResume;
         const params = resume && position ? { channel, position } : resume ? { channel, resume: true } : { channel };
         this.subscribing.add(key);
-        return super.call('subscribe', params).then(
+        return this.subscribeRetrying(params).then(
           (reply) => {
             this.subscribing.delete(key);
             this.advance(key, reply?.position);
@@ -186,8 +197,27 @@ export class PubSub extends rpcConnector<PubSubCommands>(['subscribe', 'unsubscr
     );
   }
 
+  override handleConnectionLost(): void {
+    this.connection++;
+    super.handleConnectionLost();
+  }
+
+  /** `subscribe`, tried again with backoff while the server answers `Service unavailable` on this connection. */
+  private subscribeRetrying(params: PubSubCommands['subscribe']['params'], refusals = 0): Promise<ChannelSubscription | null> {
+    const connection = this.connection;
+    return super.call('subscribe', params).then(undefined, (error: unknown) => {
+      const options = resolveReconnectOptions(this.restoreRetry)!;
+      if (!(error instanceof RpcCallError && error.message === SERVICE_UNAVAILABLE) || refusals + 1 >= options.maxAttempts) throw error;
+      return new this.snorky.Promise<void>((resolve) => setTimeout(resolve, backoffDelay(refusals, options))).then(() => {
+        if (connection !== this.connection) throw new ConnectionLostError(this.name, 'subscribe');
+        return this.subscribeRetrying(params, refusals + 1);
+      });
+    }) as Promise<ChannelSubscription | null>;
+  }
+
   override handleDisconnect(): void {
     super.handleDisconnect();
+    this.connection++;
     this.serverCannotResume = false;
     this.channels.clear();
     this.positions.clear();

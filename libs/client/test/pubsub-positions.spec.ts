@@ -147,4 +147,33 @@ describe('PubSub positions', () => {
     expect(socket().sent[2].params).toEqual({ channel: 'ok', resume: true });
     snorky.disconnect();
   });
+
+  it('retries a restore refused with Service unavailable (a node without Redis), and gives the channel up only after maxAttempts', async () => {
+    const { snorky, pubsub, socket } = await connected();
+    pubsub.restoreRetry = { initialDelay: 1, maxDelay: 1, jitter: 0, maxAttempts: 3 };
+    const restored: unknown[] = [];
+    pubsub.subscriptionsRestored.add((e) => restored.push(e));
+    pubsub.subscribe({ channel: 'kept' });
+    socket().reply({ position: at(1) });
+    pubsub.subscribe({ channel: 'given up' });
+    socket().reply({ position: at(1) });
+    await tick();
+    const next = await reconnect(socket);
+    // The server, per channel: 'kept' is refused twice then accepted; 'given up' is always refused.
+    let answered = 0;
+    const tries: Record<string, number> = {};
+    while (restored.length === 0) {
+      for (; answered < next.sent.length; answered++) {
+        const { callId, params } = next.sent[answered];
+        tries[params.channel] = (tries[params.channel] ?? 0) + 1;
+        if (params.channel === 'kept' && tries.kept === 3) next.deliver({ type: 'response', callId, data: { position: at(2) } });
+        else next.deliver({ type: 'error', callId, message: 'Service unavailable' });
+      }
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    expect(tries).toEqual({ kept: 3, 'given up': 3 });
+    expect(restored).toEqual([{ restored: ['kept'], failed: [{ channel: 'given up', error: expect.objectContaining({ message: 'Service unavailable' }) }] }]);
+    expect(pubsub.subscribedChannels).toEqual(['kept']);
+    snorky.disconnect();
+  });
 });
