@@ -1,6 +1,7 @@
 import type { Client } from '../client/client';
 import type { Frame } from '../protocol/envelope';
 import { randomUUID } from 'crypto';
+import { BrokerUnavailableError } from './broker-unavailable.error';
 import { DEFAULT_JOURNAL_MAX_ENTRIES, JournalOptions, JournalPosition } from './journal';
 
 /** Receives a broadcast; `position` is its place in the channel's journal (journaled channels only). */
@@ -177,6 +178,16 @@ export abstract class Broker {
   journalPosition(channel: string): JournalPosition | undefined {
     const journal = this.journals.get(channel);
     return journal ? { epoch: this.localEpoch, seq: journal.seq } : undefined;
+  }
+
+  /**
+   * `journalPosition`, for work that needs the node in sync with the journal: throws
+   * BrokerUnavailableError (`Service unavailable`) at once while it is cut off from Redis or resyncing.
+   */
+  inSyncJournalPosition(channel: string): JournalPosition {
+    const position = this.journalPosition(channel);
+    if (!this.available || !position) throw new BrokerUnavailableError(`${channel}: this node is not connected to the cluster's Redis (or not yet in sync with its journal)`);
+    return position;
   }
 
   /**

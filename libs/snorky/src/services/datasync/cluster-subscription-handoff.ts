@@ -5,7 +5,7 @@ import { DataSyncError, DataSyncErrorText } from './datasync-error';
 import { DataSyncEngine, newToken } from './datasync-engine';
 import { DeltaSink, Subscription } from './subscription';
 import { Authorization, SubscriptionHandoff } from './subscription-handoff';
-import { inSyncPosition, JournalCatchUp } from './journal-catch-up';
+import { JournalCatchUp } from './journal-catch-up';
 
 /** What a token stands for, stored in the broker until it is acquired or expires. */
 interface ClaimRecord {
@@ -47,7 +47,7 @@ export class ClusterSubscriptionHandoff implements SubscriptionHandoff {
 
   authorize(rawItems: unknown): Authorization {
     const items = this.engine.validateItems(rawItems);
-    const position = inSyncPosition(this.broker, this.channel);
+    const position = this.broker.inSyncJournalPosition(this.channel);
     const token = newToken();
     const record: ClaimRecord = { items: items.map(({ dealer, query }) => ({ dealer, query })), ...position };
     // The write is on its way to Redis before the token is returned (no offline queue).
@@ -60,18 +60,18 @@ export class ClusterSubscriptionHandoff implements SubscriptionHandoff {
 
   async acquire(token: unknown, client: DeltaSink, batchPrefix?: string): Promise<Subscription> {
     if (typeof token !== 'string') throw new DataSyncError(DataSyncErrorText.tokenMustBeString);
-    inSyncPosition(this.broker, this.channel);
+    this.broker.inSyncJournalPosition(this.channel);
     const record = await this.takeClaim(token);
     if (!record) throw new DataSyncError(DataSyncErrorText.noSuchSubscription);
     const authorized: JournalPosition = { epoch: record.epoch, seq: record.seq };
-    let here = inSyncPosition(this.broker, this.channel);
+    let here = this.broker.inSyncJournalPosition(this.channel);
     if (here.epoch !== authorized.epoch) {
       this.logger.warn('a token from before the journal started over (Redis lost its data) cannot be acquired');
       throw new DataSyncError(DataSyncErrorText.noSuchSubscription);
     }
     if (here.seq < authorized.seq) {
       await this.broker.journalReached(this.channel, authorized);
-      here = inSyncPosition(this.broker, this.channel);
+      here = this.broker.inSyncJournalPosition(this.channel);
     }
     this.engine.authorize(record.items, token);
     const subscription = this.engine.subscriptions.get(token)!;

@@ -1,23 +1,8 @@
 import type { Broker } from '../../broker/broker';
-import { BrokerUnavailableError } from '../../broker/broker-unavailable.error';
 import type { JournalPosition } from '../../broker/journal';
 import type { DataSyncEngine } from './datasync-engine';
 import type { Delta } from './delta';
 import type { Subscription } from './subscription';
-
-/**
- * How a subscription registered on this node gets the batches it missed from the service's journal:
- * shared by a cluster acquisition (a token authorized on another node) and a resumption.
- */
-
-/** This node's journal position; fails fast while Redis is unreachable or the node not yet in sync. */
-export function inSyncPosition(broker: Broker, channel: string): JournalPosition {
-  const position = broker.journalPosition(channel);
-  if (!broker.available || !position) {
-    throw new BrokerUnavailableError(`DataSync ${channel}: this node is not connected to the cluster's Redis`);
-  }
-  return position;
-}
 
 /** Journal entries read back per broker call (a wide range must not become one huge command). */
 const READ_CHUNK = 200;

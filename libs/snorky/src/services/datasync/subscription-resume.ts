@@ -3,7 +3,7 @@ import type { Broker } from '../../broker/broker';
 import type { JournalPosition } from '../../broker/journal';
 import { DataSyncError, DataSyncErrorText } from './datasync-error';
 import { DataSyncEngine, newToken } from './datasync-engine';
-import { inSyncPosition, JournalCatchUp } from './journal-catch-up';
+import { JournalCatchUp } from './journal-catch-up';
 import type { DeltaSink, Subscription } from './subscription';
 
 /** What a resume token stands for, stored as a claim (memory, or Redis in a cluster). */
@@ -58,12 +58,12 @@ export class SubscriptionResume {
     const raw = await this.broker.readClaim(key);
     if (raw === undefined) throw this.cannotResume('its resume token is unknown or expired');
     const record = JSON.parse(raw) as ResumeRecord;
-    let here = inSyncPosition(this.broker, this.channel);
+    let here = this.broker.inSyncJournalPosition(this.channel);
     if (position.epoch !== here.epoch) throw this.cannotResume('the journal started over since its position');
     if (position.seq > here.seq) {
       if (!this.broker.clustered) throw this.cannotResume('its position is ahead of the journal');
       await this.broker.journalReached(this.channel, position);
-      here = inSyncPosition(this.broker, this.channel);
+      here = this.broker.inSyncJournalPosition(this.channel);
     }
     // The same client (or a stale connection of it) may still hold it on this node: the newest wins.
     const previous = this.engine.subscriptions.get(record.token);

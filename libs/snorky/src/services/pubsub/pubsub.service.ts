@@ -1,5 +1,4 @@
 import { Inject, OnApplicationShutdown, Optional } from '@nestjs/common';
-import { BrokerUnavailableError } from '../../broker/broker-unavailable.error';
 import { JournalPosition, parsePosition } from '../../broker/journal';
 import type { Client } from '../../client/client';
 import { encodeEnvelope } from '../../protocol/envelope';
@@ -238,14 +237,14 @@ export class PubSubService extends RpcService implements OnApplicationShutdown {
     let ready: Promise<void>;
     let sent: JournalPosition;
     try {
-      let here = this.inSyncPosition();
+      let here = this.broker.inSyncJournalPosition(this.journalChannel);
       let complete = true;
       if (from) {
         if (from.epoch === here.epoch && from.seq > here.seq) {
           // Another node may be ahead of this one: wait for this one to get there, if the journal did.
           const head = await this.broker.journalHead(this.journalChannel);
           if (head.epoch === from.epoch && head.seq >= from.seq) await this.broker.journalReached(this.journalChannel, from);
-          here = this.inSyncPosition();
+          here = this.broker.inSyncJournalPosition(this.journalChannel);
         }
         complete = from.epoch === here.epoch && from.seq <= here.seq && (await this.sendMissed(topic, client, from, here));
       }
@@ -289,15 +288,6 @@ export class PubSubService extends RpcService implements OnApplicationShutdown {
       seq = to;
     }
     return true;
-  }
-
-  /** This node's journal position; fails fast (Service unavailable) while a cluster node is cut off from Redis. */
-  private inSyncPosition(): JournalPosition {
-    const position = this.broker.journalPosition(this.journalChannel);
-    if (!this.broker.available || !position) {
-      throw new BrokerUnavailableError(`PubSub ${this.name}: this node is not in sync with the cluster's journal`);
-    }
-    return position;
   }
 
   @RpcCommand()
