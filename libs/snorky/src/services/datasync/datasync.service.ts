@@ -16,6 +16,7 @@ import { AcquireParams, ResumeParams, TokenParams } from './datasync.params';
 import { batchFramePrefix } from './batch-encoder';
 import { DEFAULT_RESUME_WINDOW, SubscriptionResume } from './subscription-resume';
 import { JournalCatchUp } from './journal-catch-up';
+import { PositionNotices } from '../position-notices';
 import { BaseDealer, dealerName } from './dealers/base.dealer';
 import { Delta } from './delta';
 import { DataSyncError, DataSyncErrorText } from './datasync-error';
@@ -80,9 +81,7 @@ export class DataSyncService extends RpcService {
   private readonly positionIntervalMs: number;
   private readonly journalMaxEntries: number | undefined;
   private resume!: SubscriptionResume;
-  /** Connections holding resumable subscriptions → the position last sent to them (`epoch:seq`). */
-  private readonly positionsSent = new Map<Client, string>();
-  private positionTimer: NodeJS.Timeout | undefined;
+  private positions!: PositionNotices;
 
   constructor(@Optional() @Inject(DATASYNC_OPTIONS) options: DataSyncOptions = {}) {
     super();
@@ -115,6 +114,12 @@ export class DataSyncService extends RpcService {
       this.handoff = new ClusterSubscriptionHandoff(this.engine, this.broker, this.channel, this.unacquiredTimeout * 1000, this.logger, journal);
     }
     this.resume = new SubscriptionResume(this.engine, this.broker, this.channel, this.resumeWindowMs, this.logger, journal);
+    this.positions = new PositionNotices(
+      this.name,
+      this.positionIntervalMs,
+      () => this.broker.journalPosition(this.channel),
+      (client) => this.engine.subscriptions.countOf(client) > 0,
+    );
     this.broker.onJournalGap(this.channel, () => this.subscriptionsLost());
     this.broker.onBroadcast(this.channel, (payload, position) => this.engine.route(payload as Delta[], position));
   }
@@ -149,7 +154,7 @@ export class DataSyncService extends RpcService {
       this.engine.cancel(subscription);
       throw err;
     }
-    this.sendsPositions(req.client);
+    this.positions.add(req.client);
     return { resumeToken, position: this.broker.journalDelivered(this.channel)! };
   }
 
@@ -162,7 +167,7 @@ export class DataSyncService extends RpcService {
     }
     this.quota.take(req.client);
     const reached = await this.resume.resume(resumeToken, from, req.client, (token) => batchFramePrefix(this.name, token));
-    this.sendsPositions(req.client);
+    this.positions.add(req.client);
     return { position: reached };
   }
 
@@ -174,7 +179,7 @@ export class DataSyncService extends RpcService {
   }
 
   override clientDisconnected(client: Client): void {
-    this.positionsSent.delete(client);
+    this.positions.forget(client);
     this.resume.clientGone(client);
     this.handoff.clientGone(client);
   }
@@ -182,34 +187,6 @@ export class DataSyncService extends RpcService {
   /** The quota counts what the engine holds, so a subscription cancelled by any path frees its slot. */
   private newQuota(): SubscriptionQuota {
     return new SubscriptionQuota(this.limits.maxSubscriptions, (client) => this.engine.subscriptions.countOf(client as Client));
-  }
-
-  /** `client` holds a resumable subscription: it gets `position` notifications from now on. */
-  private sendsPositions(client: Client): void {
-    if (!this.positionsSent.has(client)) this.positionsSent.set(client, '');
-    this.positionTimer ??= setInterval(() => this.sendPositions(), this.positionIntervalMs).unref();
-  }
-
-  /**
-   * Tells each connection holding resumable subscriptions how far it has been sent everything, when
-   * that advanced: an idle view can then resume after many batches that did not concern it. Every
-   * batch up to this node's journal position has been routed (routing is synchronous), so the one
-   * frame is true for every connection.
-   */
-  private sendPositions(): void {
-    const position = this.broker.journalPosition(this.channel);
-    if (!position) return;
-    const key = `${position.epoch}:${position.seq}`;
-    let frame: Buffer | undefined;
-    for (const [client, sent] of this.positionsSent) {
-      if (sent === key) continue;
-      if (this.engine.subscriptions.countOf(client) === 0) {
-        this.positionsSent.delete(client);
-        continue;
-      }
-      client.send((frame ??= Buffer.from(encodeEnvelope(this.name, { type: 'position', position }))));
-      this.positionsSent.set(client, key);
-    }
   }
 
   /**
@@ -266,7 +243,7 @@ export class DataSyncService extends RpcService {
 
   /** After the drain (beforeApplicationShutdown), so deltas published while draining still reach their clients. */
   onApplicationShutdown(): void {
-    clearInterval(this.positionTimer);
+    this.positions?.close();
     this.resume?.close();
     this.handoff.close();
   }

@@ -14,6 +14,7 @@ import type { ServiceStats } from '../../metrics/node-stats';
 import { ClientChannels } from './client-channels';
 import { keptAfter, ResumingSubscribers } from './resuming-subscribers';
 import { withPosition } from './message-position';
+import { PositionNotices } from '../position-notices';
 import { ChannelParams, PublishParams, SubscribeParams } from './pubsub.params';
 
 export const PUBSUB_OPTIONS = Symbol('PUBSUB_OPTIONS');
@@ -76,9 +77,8 @@ export class PubSubService extends RpcService implements OnApplicationShutdown {
   private readonly subscriptions = new ClientChannels<Client>();
   /** Journaled: subscriptions being caught up from the journal. */
   private readonly resuming = new ResumingSubscribers<Client>();
-  /** Journaled: connections that subscribed to resume → the last position notification sent ("epoch:seq"). */
-  private readonly resumable = new Map<Client, string>();
-  private positionTimer: NodeJS.Timeout | undefined;
+  /** Journaled: `position` notifications to the connections that subscribed to resume. */
+  private positions?: PositionNotices;
   private stats?: ServiceStats;
   /** Subscriptions per connection (PROTOCOL §11), read from `subscriptions`: nothing stored per connection. */
   private quota = this.quotaOf(this.limits.maxSubscriptions);
@@ -104,18 +104,19 @@ export class PubSubService extends RpcService implements OnApplicationShutdown {
         this.tellChannelsLost(this.broker.subscribedTopics());
       });
       this.broker.onBroadcast(this.journalChannel, (payload, position) => this.deliverJournaled(payload as JournaledPublication, position!));
-      const interval = (this.options.positionInterval ?? DEFAULT_PUBSUB_POSITION_INTERVAL) * 1000;
-      if (interval > 0) {
-        this.positionTimer = setInterval(() => this.sendPositions(), interval);
-        this.positionTimer.unref();
-      }
+      this.positions = new PositionNotices(
+        this.name,
+        (this.options.positionInterval ?? DEFAULT_PUBSUB_POSITION_INTERVAL) * 1000,
+        () => this.broker.journalPosition(this.journalChannel),
+        (client) => this.subscriptions.count(client) > 0,
+      );
       return;
     }
     this.broker.onTopicsLost((topics) => this.tellChannelsLost(topics));
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.positionTimer);
+    this.positions?.close();
   }
 
   /** Journaled delivery: on a single node too (a memory journal), so that clients can resume. */
@@ -129,23 +130,6 @@ export class PubSubService extends RpcService implements OnApplicationShutdown {
     const build = () => (frame ??= withPosition(f, position));
     this.resuming.keep(t, position, build);
     this.broker.deliverToLocalSubscribers(t, build);
-  }
-
-  /**
-   * `{"type":"position"}` to each connection that subscribed to resume and has not been told this
-   * node's position yet: all its (replied) subscriptions have been sent everything up to it.
-   */
-  private sendPositions(): void {
-    const here = this.broker.journalPosition(this.journalChannel);
-    if (!here || this.resumable.size === 0) return;
-    const key = `${here.epoch}:${here.seq}`;
-    let frame: string | undefined;
-    for (const [client, told] of this.resumable) {
-      if (told === key || this.subscriptions.count(client) === 0) continue;
-      frame ??= encodeEnvelope(this.name, { type: 'position', position: { epoch: here.epoch, seq: here.seq } });
-      client.send(frame);
-      this.resumable.set(client, key);
-    }
   }
 
   /** The journaled broadcast channel carrying this service's publications to every node. */
@@ -250,7 +234,7 @@ export class PubSubService extends RpcService implements OnApplicationShutdown {
       }
       // Unsubscribed or gone meanwhile (or unsubscribed and subscribed again: that subscribe goes on).
       if (!this.subscriptions.has(client, topic) || !this.resuming.holds(topic, client, hold)) return;
-      this.resumable.set(client, this.resumable.get(client) ?? '');
+      this.positions?.add(client);
       if (!complete || hold.lost) client.send(encodeEnvelope(this.name, { type: 'channelLost', channel: JSON.parse(topic.slice(this.topicPrefix.length)) }));
       for (const frame of keptAfter(hold, here)) client.send(frame);
       ready = this.broker.subscribe(topic, client);
@@ -330,7 +314,7 @@ export class PubSubService extends RpcService implements OnApplicationShutdown {
 
   override clientDisconnected(client: Client): void {
     this.quota.forget(client);
-    this.resumable.delete(client);
+    this.positions?.forget(client);
     for (const topic of this.subscriptions.take(client)) this.broker.unsubscribe(topic, client);
   }
 
