@@ -10,6 +10,20 @@ export class RpcCallError extends Error {
   }
 }
 
+/** Server error texts the connectors act on (PROTOCOL; the server's `protocol/error-text.ts`). */
+export const ServerErrorText = {
+  /** A cluster node cut off from Redis: transient, try again. */
+  serviceUnavailable: 'Service unavailable',
+  /** Also how a server without the resume additions (the original Snorky) refuses their params. */
+  invalidParams: 'Invalid params',
+  alreadySubscribed: 'Already subscribed',
+} as const;
+
+/** Whether `error` is the server's refusal with exactly `text`. */
+export function isRefusal(error: unknown, text: string): error is RpcCallError {
+  return error instanceof RpcCallError && error.message === text;
+}
+
 /** The socket closed after the request was sent and before its reply arrived; the outcome is unknown. */
 export class ConnectionLostError extends Error {
   override readonly name = 'ConnectionLostError';

@@ -1,15 +1,11 @@
 import { backoffDelay, resolveReconnectOptions, type ReconnectOptions } from './backoff';
-import { ConnectionLostError, RpcCallError } from './errors';
+import { ConnectionLostError, isRefusal, RpcCallError, ServerErrorText } from './errors';
 import { isJournalPosition, notAfter, type JournalPosition } from './journal-position';
 import { restoreEach } from './restore-each';
 import { rpcConnector, type Notification } from './rpc-service';
 import type { SignalLike } from './signal';
 import type { Snorky } from './snorky';
 import { stableStringify } from './stable-stringify';
-
-const INVALID_PARAMS = 'Invalid params';
-/** The server's transient refusal: a cluster node that cannot reach Redis right now. */
-const SERVICE_UNAVAILABLE = 'Service unavailable';
 
 /** A channel is any JSON value, compared by value. */
 export type Channel = unknown;
@@ -116,7 +112,7 @@ export class PubSub extends rpcConnector<PubSubCommands>(['subscribe', 'unsubscr
       // A server without resume (the original Snorky) refuses the unknown param: subscribe without it,
       // and keep to that once the plain request is accepted.
       result = result.then(undefined, (error: unknown) => {
-        if (!(error instanceof RpcCallError && error.message === INVALID_PARAMS)) throw error;
+        if (!isRefusal(error, ServerErrorText.invalidParams)) throw error;
         return super.call(command, plain).then((reply) => {
           this.serverCannotResume = true;
           return reply;
@@ -187,7 +183,7 @@ export class PubSub extends rpcConnector<PubSubCommands>(['subscribe', 'unsubscr
           },
           (error: unknown) => {
             this.subscribing.delete(key);
-            if (!(error instanceof RpcCallError && error.message === 'Already subscribed')) throw error;
+            if (!isRefusal(error, ServerErrorText.alreadySubscribed)) throw error;
           },
         );
       },
@@ -207,7 +203,7 @@ export class PubSub extends rpcConnector<PubSubCommands>(['subscribe', 'unsubscr
     const connection = this.connection;
     return super.call('subscribe', params).then(undefined, (error: unknown) => {
       const options = resolveReconnectOptions(this.restoreRetry)!;
-      if (!(error instanceof RpcCallError && error.message === SERVICE_UNAVAILABLE) || refusals + 1 >= options.maxAttempts) throw error;
+      if (!isRefusal(error, ServerErrorText.serviceUnavailable) || refusals + 1 >= options.maxAttempts) throw error;
       return new this.snorky.Promise<void>((resolve) => setTimeout(resolve, backoffDelay(refusals, options))).then(() => {
         if (connection !== this.connection) throw new ConnectionLostError(this.name, 'subscribe');
         return this.subscribeRetrying(params, refusals + 1);

@@ -1,5 +1,5 @@
 import { backoffDelay, resolveReconnectOptions, type ReconnectOptions } from '../backoff';
-import { ConnectionLostError, RpcCallError } from '../errors';
+import { ConnectionLostError, isRefusal, RpcCallError, ServerErrorText } from '../errors';
 import { isJournalPosition, notAfter, type JournalPosition } from '../journal-position';
 import { rpcConnector, type Notification } from '../rpc-service';
 import type { SignalLike } from '../signal';
@@ -42,8 +42,6 @@ export interface SubscriptionResumedEvent {
 }
 
 /** The server's transient refusal: it cannot reach its journal right now. */
-const SERVICE_UNAVAILABLE = 'Service unavailable';
-const INVALID_PARAMS = 'Invalid params';
 
 type HeldState =
   /** acquireSubscription sent or queued, no reply yet. */
@@ -135,7 +133,7 @@ export class DataSync extends rpcConnector<DataSyncCommands>(['acquireSubscripti
     let result = super.call('acquireSubscription', asResumable ? { ...params, resume: true } : params);
     if (asResumable) {
       result = result.then(undefined, (error: unknown) => {
-        if (!(error instanceof RpcCallError && error.message === INVALID_PARAMS)) throw error;
+        if (!isRefusal(error, ServerErrorText.invalidParams)) throw error;
         // A server without resume (the original, an older node) refuses the unknown param before spending the token.
         this.serverCannotResume = true;
         return super.call('acquireSubscription', params);
@@ -233,7 +231,7 @@ export class DataSync extends rpcConnector<DataSyncCommands>(['acquireSubscripti
       },
       (error: unknown) => {
         if (this.held.get(held.token) !== held || held.attempt !== attempt) return;
-        if (error instanceof RpcCallError && error.message === SERVICE_UNAVAILABLE) this.retryLater(held);
+        if (isRefusal(error, ServerErrorText.serviceUnavailable)) this.retryLater(held);
         else if (error instanceof RpcCallError) this.lose(held, error.message);
         // A ConnectionLostError was seen to by handleConnectionLost: kept for the next reconnect.
       },
@@ -243,7 +241,7 @@ export class DataSync extends rpcConnector<DataSyncCommands>(['acquireSubscripti
   /** The resume token stays valid on the server: try again while this connection lasts. */
   private retryLater(held: HeldSubscription): void {
     const options = resolveReconnectOptions(this.resumeRetry)!;
-    if (held.refusals >= options.maxAttempts) return this.lose(held, SERVICE_UNAVAILABLE);
+    if (held.refusals >= options.maxAttempts) return this.lose(held, ServerErrorText.serviceUnavailable);
     const attempt = held.attempt;
     held.state = 'retrying';
     held.timer = setTimeout(() => {
