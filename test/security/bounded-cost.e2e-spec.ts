@@ -7,6 +7,7 @@ import { PubSubBackend, PubSubService } from '@snorky/nest';
 import { ProtocolProbeService } from '../core/examples/protocol-probe.service';
 import { postBackend, startSnorkyApp } from '../support/snorky-app';
 import { backend, useHostileTarget } from './support/hostile-target';
+import { eventually } from '../cluster/support/cluster';
 
 /** `{"service": .., "message": ..}` whose message nests `levels` arrays: the frame nests levels + 1. */
 const nestedFrame = (levels: number, callId: number) =>
@@ -49,8 +50,12 @@ describe('bounded cost of one frame (standalone server)', () => {
     const before = target.subscriberNode.output().length;
     socket.send(nestedFrame(100_000, 1));
     expect((await socket.call('pubsub', 'publish', { channel: 'after', message: 1 }, 2)).message).toEqual({ type: 'response', callId: 2, data: null });
-    const log = target.subscriberNode.output().slice(before);
-    expect(log).toContain('JSON nested deeper than 64 levels');
+    // The node's log comes through its stdout pipe, which may arrive after the reply on the socket.
+    const log = await eventually(async () => {
+      const since = target.subscriberNode.output().slice(before);
+      expect(since).toContain('JSON nested deeper than 64 levels');
+      return since;
+    }, 5000, 20);
     expect(log).not.toMatch(/RangeError|Maximum call stack/);
   });
 
